@@ -1,0 +1,111 @@
+/* decide.c - the policy: entry found and enabled, certificate in its
+ * validity period, account resolvable and the one asked for. */
+#include "config.h"
+#include "decide.h"
+#include "account.h"
+#include "cert.h"
+
+#include <security/pam_modules.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int decide_enabled(const struct decide_in *in, char *why, size_t whylen)
+{
+	struct mapfile_answer ans;
+
+	mapfile_query(in->mf, in->location, -1, &ans);
+	if (!ans.section_enabled) {
+		snprintf(why, whylen, "certificate mapping is disabled for location '%s' "
+			 "(enabled=false)", in->location);
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	if (!ans.one_to_one_enabled) {
+		snprintf(why, whylen, "certificate mapping is disabled for location '%s' "
+			 "(oneToOneCertificateMappingsEnabled=false)", in->location);
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	return PAM_SUCCESS;
+}
+
+static int decide_entry(const struct mapfile_answer *ans, char *why, size_t whylen)
+{
+	if (ans->entry == NULL) {
+		snprintf(why, whylen, "no mapping for this certificate");
+		return PAM_AUTH_ERR;
+	}
+	if (!ans->entry->enabled) {
+		snprintf(why, whylen, "mapping at line %lu is disabled", ans->entry->line);
+		return PAM_AUTH_ERR;
+	}
+	if (mapfile_answer_user(ans) == NULL) {
+		snprintf(why, whylen, "mapping at line %lu has no userName", ans->entry->line);
+		return PAM_AUTH_ERR;
+	}
+	return PAM_SUCCESS;
+}
+
+static int decide_time(const struct decide_in *in, X509 *x, char *why, size_t whylen)
+{
+	if (in->opt->allow_expired)
+		return PAM_SUCCESS;
+	switch (cert_check_time(x, in->now)) {
+	case CERT_TIME_OK:
+		return PAM_SUCCESS;
+	case CERT_TIME_EXPIRED:
+		snprintf(why, whylen, "certificate expired");
+		return PAM_AUTH_ERR;
+	case CERT_TIME_NOT_YET_VALID:
+		snprintf(why, whylen, "certificate not yet valid");
+		return PAM_AUTH_ERR;
+	default:
+		snprintf(why, whylen, "certificate validity dates cannot be read");
+		return PAM_AUTH_ERR;
+	}
+}
+
+static int decide_account(const struct decide_in *in, const struct mapfile_answer *ans,
+			  char **account, char *why, size_t whylen)
+{
+	const char *mapped = mapfile_answer_user(ans);
+
+	switch (account_resolve(mapped, ans->default_logon_domain, in->opt->domain, account)) {
+	case ACCOUNT_OK:
+		return PAM_SUCCESS;
+	case ACCOUNT_UNKNOWN:
+		snprintf(why, whylen, "mapped account '%s' does not exist", mapped);
+		return PAM_USER_UNKNOWN;
+	case ACCOUNT_NOMEM:
+		snprintf(why, whylen, "out of memory resolving '%s'", mapped);
+		return PAM_BUF_ERR;
+	default:
+		snprintf(why, whylen, "the user database cannot be asked about '%s'", mapped);
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+}
+
+int decide_candidate(const struct decide_in *in, X509 *x, int cand, char **account,
+		     char *why, size_t whylen)
+{
+	struct mapfile_answer ans;
+	char *acct = NULL;
+	int rc;
+
+	*account = NULL;
+	mapfile_query(in->mf, in->location, cand, &ans);
+	rc = decide_entry(&ans, why, whylen);
+	if (rc == PAM_SUCCESS)
+		rc = decide_time(in, x, why, whylen);
+	if (rc == PAM_SUCCESS)
+		rc = decide_account(in, &ans, &acct, why, whylen);
+	if (rc == PAM_SUCCESS && in->pam_user != NULL && strcmp(in->pam_user, acct) != 0) {
+		snprintf(why, whylen, "mapped to '%s', not to '%s'", acct, in->pam_user);
+		rc = PAM_AUTH_ERR;
+	}
+	if (rc == PAM_SUCCESS) {
+		*account = acct;
+		acct = NULL;
+	}
+	free(acct);
+	return rc;
+}

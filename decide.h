@@ -1,0 +1,31 @@
+/* decide.h - what the mapping file and the account database say of one
+ * candidate certificate (SPEC 3.1 steps 4 and 5). */
+#ifndef PAM_CERTMAP_DECIDE_H
+#define PAM_CERTMAP_DECIDE_H
+
+#include <stddef.h>
+#include <time.h>
+#include <openssl/x509.h>
+
+#include "mapfile.h"
+#include "options.h"
+
+struct decide_in {
+	const struct options *opt;
+	const struct mapfile *mf;
+	const char *location;
+	const char *pam_user;   /* NULL when PAM_USER is unset or empty */
+	time_t now;
+};
+
+/* Does certificate X (candidate CAND of the load) map, at the location, to
+ * an existing account that may authenticate as pam_user?  Returns a PAM
+ * code; on PAM_SUCCESS *account is the local account name (malloc'd).
+ * WHY is the reason of a failure, for the log. */
+int decide_candidate(const struct decide_in *in, X509 *x, int cand, char **account,
+		     char *why, size_t whylen);
+
+/* PAM_AUTHINFO_UNAVAIL with a reason when mapping is disabled at the location. */
+int decide_enabled(const struct decide_in *in, char *why, size_t whylen);
+
+#endif

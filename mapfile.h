@@ -1,0 +1,115 @@
+/* mapfile.h - the IIS one-to-one mapping file (SPEC section 2): safe open,
+ * one-pass expat parse with full validation, levels and inheritance, look-up. */
+#ifndef PAM_CERTMAP_MAPFILE_H
+#define PAM_CERTMAP_MAPFILE_H
+
+#include <stddef.h>
+
+#define MAPFILE_DEFAULT_PATH "/etc/security/certmap.xml"
+#define MAPFILE_DEFAULT_MAX_SIZE ((size_t)64 * 1024 * 1024)
+
+/* Results of loading a file.  Everything but MAPFILE_OK denies every query. */
+enum mapfile_status {
+	MAPFILE_OK = 0,
+	MAPFILE_MISSING,   /* ENOENT */
+	MAPFILE_UNSAFE,    /* symlink, not regular, not root-owned, writable by group/others, too large */
+	MAPFILE_INVALID,   /* not well-formed, schema error, duplicate, DOCTYPE ... */
+	MAPFILE_IO,        /* any other open/read error */
+	MAPFILE_NOMEM,
+};
+
+/* The one error type of this layer: where and why. */
+struct mapfile_error {
+	enum mapfile_status status;
+	unsigned long line;    /* 0 when the error has no position (open, stat) */
+	unsigned long column;  /* 1-based, as editors count */
+	char reason[512];
+};
+
+/* Why an entry's certificate value can never match (SPEC 2.5 "dead"). */
+enum mapfile_dead {
+	MAPFILE_LIVE = 0,
+	MAPFILE_DEAD_EMPTY,       /* certificate="" */
+	MAPFILE_DEAD_PEM,         /* -----BEGIN CERTIFICATE----- armour left in */
+	MAPFILE_DEAD_BASE64URL,   /* '-' or '_' instead of '+' '/' */
+	MAPFILE_DEAD_THUMBPRINT,  /* 40 or 64 hex digits: a hash, not the certificate */
+	MAPFILE_DEAD_LENGTH,      /* not a multiple of 4: a character lost or added */
+	MAPFILE_DEAD_PADDING,     /* '=' misplaced, or non-zero unused bits */
+	MAPFILE_DEAD_CHARACTER,   /* a character outside the base64 alphabet */
+};
+
+/* Load options.  Candidates are the DER certificates whose entries the caller
+ * wants to look up; they are compared during the parse, so no entry is decoded
+ * or copied unless it matches. */
+struct mapfile_params {
+	size_t max_size;               /* 0 means MAPFILE_DEFAULT_MAX_SIZE */
+	int keep_all;                  /* keep every entry's strings (certmap check/list) */
+	const unsigned char *const *cand_der;  /* candidate certificates, DER */
+	const size_t *cand_len;
+	size_t ncand;
+};
+
+/* One <add> of <oneToOneMappings>. */
+struct mapfile_entry {
+	unsigned long line, column;
+	int enabled;              /* effective value of the entry's enabled attribute */
+	enum mapfile_dead dead;
+	int cand;                 /* index of the candidate it equals, or -1 */
+	int has_password;         /* a password attribute is present */
+	int password_plain;       /* ... and it is not of the [enc:...:enc] form */
+	char *user_name;          /* NULL when absent; kept when cand >= 0 or keep_all */
+	char *certificate;        /* the value, whitespace removed; keep_all only */
+};
+
+struct mapfile;
+
+/* Open PATH safely (SPEC 2.6) and parse it.  On success *out holds the model
+ * and MAPFILE_OK is returned; otherwise err says why and *out is NULL. */
+enum mapfile_status mapfile_load(const char *path, const struct mapfile_params *p,
+				 struct mapfile **out, struct mapfile_error *err);
+
+/* Parse a document already in memory, without the file-safety checks of
+ * mapfile_load; for tests, benchmarks and fuzzers. */
+enum mapfile_status mapfile_parse_buffer(const char *buf, size_t len,
+					 const struct mapfile_params *p,
+					 struct mapfile **out, struct mapfile_error *err);
+
+void mapfile_free(struct mapfile *mf);
+
+/* What the file says for location Q about one candidate (SPEC 2.3, 2.5). */
+struct mapfile_answer {
+	int section_enabled;              /* effective enabled */
+	int one_to_one_enabled;           /* effective oneToOneCertificateMappingsEnabled */
+	const char *default_logon_domain; /* effective, or NULL */
+	const struct mapfile_entry *entry;/* the entry of the effective collection equal to the candidate, or NULL */
+};
+
+/* Fill ANS for location Q and candidate index CAND.  Never fails. */
+void mapfile_query(const struct mapfile *mf, const char *location, int cand,
+		   struct mapfile_answer *ans);
+
+/* The userName the answer maps to, or NULL: nothing maps when the section or
+ * one-to-one mappings are disabled, the entry is disabled, or its userName is
+ * missing or empty.  The one place where SPEC 2.5's rule is written. */
+const char *mapfile_answer_user(const struct mapfile_answer *ans);
+
+/* Step-by-step account of a query, for certmap explain.  FN is called once
+ * per line of explanation. */
+typedef void (*mapfile_trace_fn)(void *ctx, const char *line);
+void mapfile_explain(const struct mapfile *mf, const char *location, int cand,
+		     mapfile_trace_fn fn, void *ctx);
+
+/* Walk every <add> of <oneToOneMappings> in document order, with the path of
+ * its level; for certmap check and list. */
+typedef void (*mapfile_entry_fn)(void *ctx, const char *level_path,
+				 const struct mapfile_entry *e);
+void mapfile_foreach_entry(const struct mapfile *mf, mapfile_entry_fn fn, void *ctx);
+
+/* Human words for a dead reason, and a hint on how to fix it. */
+const char *mapfile_dead_reason(enum mapfile_dead d);
+const char *mapfile_dead_hint(enum mapfile_dead d);
+
+/* Does level path P apply to location Q (whole segments, without case)? */
+int mapfile_path_applies(const char *p, const char *q);
+
+#endif

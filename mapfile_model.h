@@ -1,0 +1,93 @@
+/* mapfile_model.h - what the parser keeps of a mapping file: levels (one per
+ * section found), their directives in document order, and the entries. */
+#ifndef PAM_CERTMAP_MAPFILE_MODEL_H
+#define PAM_CERTMAP_MAPFILE_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "b64scan.h"
+#include "mapfile.h"
+
+/* A section attribute: not given (inherit) or given with a value. */
+enum { MF_UNSET = -1 };
+
+struct mf_level {
+	char *path;            /* <location path> as written, "" for the top level */
+	char *norm;            /* segments joined by '/', empty segments dropped */
+	size_t nseg;
+	unsigned long line, column;  /* of the section element */
+	int enabled, o2o_enabled, m2o_enabled;  /* MF_UNSET or 0/1 */
+	char *default_logon_domain;  /* NULL when not given */
+	size_t first_dir, ndir;      /* its directives: dirs[first_dir ..] */
+};
+
+enum mf_dir_kind {
+	MF_O2O_ADD,
+	MF_O2O_CLEAR,
+	MF_M2O_ADD,
+	MF_M2O_CLEAR,
+};
+
+struct mf_dir {
+	enum mf_dir_kind kind;
+	uint32_t index;        /* O2O_ADD: entry index; M2O_ADD: m2o index */
+	unsigned long line, column;  /* of a <clear/> */
+};
+
+/* What the duplicate check needs of a one-to-one entry. */
+struct mf_o2o_key {
+	struct b64key key;     /* whitespace removed */
+	struct b64key raw;     /* as written; equals key when there was no whitespace */
+	int has_space;
+	char prefix[28];       /* start of the value, for the IIS message */
+};
+
+struct mf_m2o {
+	struct b64key key;     /* of the name without case */
+	char *name;
+	unsigned long line, column;
+};
+
+struct mapfile {
+	struct mf_level *levels;
+	size_t nlevels, caplevels;
+	struct mf_dir *dirs;
+	size_t ndirs, capdirs;
+	struct mapfile_entry *entries;
+	struct mf_o2o_key *keys;
+	size_t nentries, capentries, capkeys;
+	struct mf_m2o *m2o;
+	size_t nm2o, capm2o;
+};
+
+/* The parser (mapfile_parse.c) fills MF from an expat parse of the document;
+ * CAND are the candidates' canonical base64 strings. */
+struct mf_cand {
+	char *b64;
+	size_t len;
+	struct b64key key;
+};
+
+struct mf_parse_args {
+	const struct mapfile_params *params;
+	const struct mf_cand *cands;
+	size_t ncands;
+	int fd;                /* read from fd when >= 0, else from buf/len */
+	size_t max_size;
+	const char *buf;
+	size_t len;
+};
+
+enum mapfile_status mf_parse(struct mapfile *mf, const struct mf_parse_args *a,
+			     struct mapfile_error *err);
+
+/* Whole-file checks after the parse (mapfile.c): levels twice, duplicates. */
+enum mapfile_status mf_validate(struct mapfile *mf, struct mapfile_error *err);
+
+/* Errors with a position. */
+void mf_error(struct mapfile_error *err, enum mapfile_status st, unsigned long line,
+	      unsigned long column, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+#endif

@@ -1,0 +1,30 @@
+/* options.h - the module's arguments from the pam.d line (SPEC 3.2),
+ * parsed strictly: an unknown or malformed option is an error. */
+#ifndef PAM_CERTMAP_OPTIONS_H
+#define PAM_CERTMAP_OPTIONS_H
+
+#include <stddef.h>
+
+enum cert_source {
+	SOURCE_PKCS11 = 0,
+	SOURCE_ENV,
+};
+
+struct options {
+	const char *mapfile;    /* default MAPFILE_DEFAULT_PATH */
+	const char *location;   /* NULL: the PAM service name */
+	enum cert_source source;
+	const char *env;        /* default SSL_CLIENT_CERT */
+	const char *domain;     /* NULL when not given */
+	int process_env;
+	int allow_expired;
+	int debug;
+};
+
+#define OPTIONS_DEFAULT_ENV "SSL_CLIENT_CERT"
+
+/* Fill O from ARGV.  Values point into ARGV, which outlives the call to the
+ * module.  On error returns -1 with a message in ERR; 0 on success. */
+int options_parse(int argc, const char **argv, struct options *o, char *err, size_t errlen);
+
+#endif
