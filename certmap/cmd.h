@@ -1,0 +1,69 @@
+/* cmd.h - what the certmap commands share: global options, exit codes, the
+ * commands themselves and the helpers of util.c. */
+#ifndef CERTMAP_CMD_H
+#define CERTMAP_CMD_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <openssl/x509.h>
+
+#include "mapfile.h"
+
+/* As getent: 2 is a clean "no", 1 is reserved for errors. */
+#define CM_EXIT_OK 0
+#define CM_EXIT_ERROR 1
+#define CM_EXIT_NO 2
+
+struct global {
+	const char *mapfile;
+	const char *location;
+};
+
+/* Each command gets its own argv, argv[0] being the command name. */
+int cmd_lookup(const struct global *g, int argc, char **argv);
+int cmd_check(const struct global *g, int argc, char **argv);
+int cmd_explain(const struct global *g, int argc, char **argv);
+
+/* certmap.c: the help text, to F. */
+void cm_usage(FILE *f);
+/* certmap.c: "certmap: MSG" and the help on stderr; returns CM_EXIT_ERROR. */
+int cm_bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* certmap.c: for getopt's '?' or ':' (with opterr = 0 and a leading ':' in
+ * the option string): says which option was wrong. */
+int cm_bad_option(int c, char **argv);
+
+/* "certmap: MSG" on stderr. */
+void cm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A certificate named on the command line. */
+struct cm_cert {
+	const char *name;      /* as given, or "(standard input)" for "-" */
+	X509 *x509;
+	unsigned char *der;    /* OPENSSL_malloc'd */
+	size_t der_len;
+};
+
+/* Read ARG (a PEM, DER or base64 file, or "-" for stdin) into C.  On failure
+ * the reason is on stderr and -1 is returned; C needs cm_cert_free either way. */
+int cm_cert_read(const char *arg, struct cm_cert *c);
+void cm_cert_free(struct cm_cert *c);
+
+/* Load the mapping file of G, with C (may be NULL) as candidate 0. */
+enum mapfile_status cm_load(const struct global *g, const struct cm_cert *c, int keep_all,
+			    struct mapfile **mf, struct mapfile_error *err);
+
+/* The reason of ERR, or words for its status when the loader left it empty. */
+const char *cm_error_reason(const struct mapfile_error *err);
+
+/* "PATH:LINE:COL: reason" (or "PATH: reason" without a position) on stderr. */
+void cm_print_load_error(const char *path, const struct mapfile_error *err);
+
+/* S between single quotes, control bytes and quotes escaped, for messages:
+ * names come from a file and must not move the terminal around. */
+const char *cm_quote(const char *s, char *buf, size_t len);
+
+/* An ASN1 time as "YYYY-MM-DDTHH:MM:SSZ" (the form of cert_not_after). */
+int cm_time_str(const ASN1_TIME *t, char out[32]);
+
+#endif

@@ -1,0 +1,212 @@
+/* cmd_check.c - certmap check: validate the mapping file and report, in the
+ * style of a compiler, what would make pam_certmap deny or misbehave. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "cert.h"
+#include "certmap/cmd.h"
+
+struct check {
+	const char *path;
+	const struct mapfile *mf;
+	time_t now;
+	unsigned long errors, warnings;
+	int nomem;
+};
+
+enum severity { SEV_WARNING, SEV_ERROR };
+
+static void diag(struct check *c, unsigned long line, enum severity sev, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* "FILE:LINE: error: ..." or, without a position, "FILE: error: ...". */
+static void diag(struct check *c, unsigned long line, enum severity sev, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (line)
+		printf("%s:%lu: ", c->path, line);
+	else
+		printf("%s: ", c->path);
+	fputs(sev == SEV_ERROR ? "error: " : "warning: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (sev == SEV_ERROR)
+		c->errors++;
+	else
+		c->warnings++;
+}
+
+static void check_time(struct check *c, const struct mapfile_entry *e, X509 *x)
+{
+	char when[32];
+
+	switch (cert_check_time(x, c->now)) {
+	case CERT_TIME_OK:
+		break;
+	case CERT_TIME_EXPIRED:
+		if (cert_not_after(x, when) != CERT_OK)
+			snprintf(when, sizeof(when), "(unreadable date)");
+		diag(c, e->line, SEV_WARNING, "certificate expired on %s; "
+		     "pam_certmap refuses it unless allow_expired is set", when);
+		break;
+	case CERT_TIME_NOT_YET_VALID:
+		cm_time_str(X509_get0_notBefore(x), when);
+		diag(c, e->line, SEV_WARNING,
+		     "certificate is not valid before %s; pam_certmap refuses it until then", when);
+		break;
+	case CERT_TIME_BAD:
+		diag(c, e->line, SEV_WARNING,
+		     "certificate validity dates cannot be read; pam_certmap refuses it");
+		break;
+	}
+}
+
+/* A live value is strict base64; it must also be a certificate. */
+static void check_value(struct check *c, const struct mapfile_entry *e)
+{
+	X509 *x = NULL;
+	char why[256] = "";
+
+	if (!e->certificate)
+		return;
+	switch (cert_from_bytes((const unsigned char *)e->certificate, strlen(e->certificate),
+				&x, why, sizeof(why))) {
+	case CERT_OK:
+		check_time(c, e, x);
+		break;
+	case CERT_NOMEM:
+		c->nomem = 1;
+		break;
+	case CERT_BAD:
+		/* why would only say "not PEM, DER or base64": no help here. */
+		diag(c, e->line, SEV_ERROR,
+		     "certificate value is base64 but does not decode to an X.509 certificate, "
+		     "so it never matches; take the value from the certificate file again, "
+		     "e.g. with 'certmap add --user NAME cert.pem'");
+		break;
+	}
+	X509_free(x);
+}
+
+static int has_domain_part(const char *name)
+{
+	return strchr(name, '\\') || strchr(name, '@');
+}
+
+static void check_user(struct check *c, const char *level_path, const struct mapfile_entry *e)
+{
+	struct mapfile_answer ans;
+	char *account = NULL;
+	char q[160];
+
+	if (!e->user_name || !e->user_name[0]) {
+		if (e->enabled)
+			diag(c, e->line, SEV_WARNING, "entry has no userName, so it maps nobody");
+		return;
+	}
+	/* The defaultLogonDomain in force at the entry's own level. */
+	mapfile_query(c->mf, level_path, -1, &ans);
+	switch (account_resolve(e->user_name, ans.default_logon_domain, NULL, &account)) {
+	case ACCOUNT_OK:
+		break;
+	case ACCOUNT_UNKNOWN:
+		diag(c, e->line, SEV_WARNING, "userName %s is not a local account%s",
+		     cm_quote(e->user_name, q, sizeof(q)),
+		     has_domain_part(e->user_name) ?
+		     " (a domain part is dropped only when it is '.', the defaultLogonDomain,"
+		     " or pam_certmap's domain= option)" : "");
+		break;
+	case ACCOUNT_ERROR:
+		diag(c, e->line, SEV_WARNING,
+		     "cannot tell whether userName %s is a local account: "
+		     "the user database could not be asked", cm_quote(e->user_name, q, sizeof(q)));
+		break;
+	case ACCOUNT_NOMEM:
+		c->nomem = 1;
+		break;
+	}
+	free(account);
+}
+
+static void check_entry(void *ctx, const char *level_path, const struct mapfile_entry *e)
+{
+	struct check *c = ctx;
+
+	if (e->dead != MAPFILE_LIVE)
+		diag(c, e->line, SEV_ERROR, "certificate value is not a certificate: %s; %s",
+		     mapfile_dead_reason(e->dead), mapfile_dead_hint(e->dead));
+	else
+		check_value(c, e);
+	check_user(c, level_path, e);
+	/* Only the presence is told: the value itself is never printed. */
+	if (e->password_plain)
+		diag(c, e->line, SEV_WARNING,
+		     "plaintext password in the file; pam_certmap never uses it, remove it");
+}
+
+static void summary(const struct check *c)
+{
+	printf("%s: %lu error%s, %lu warning%s\n", c->path,
+	       c->errors, c->errors == 1 ? "" : "s", c->warnings, c->warnings == 1 ? "" : "s");
+}
+
+int cmd_check(const struct global *g, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct check c;
+	struct mapfile *mf = NULL;
+	struct mapfile_error err;
+	int rc = CM_EXIT_ERROR;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (opt != 'h')
+			return cm_bad_option(opt, argv);
+		cm_usage(stdout);
+		return CM_EXIT_OK;
+	}
+	if (optind != argc)
+		return cm_bad_usage("check takes no arguments");
+
+	memset(&c, 0, sizeof(c));
+	c.path = g->mapfile;
+	c.now = time(NULL);
+	switch (cm_load(g, NULL, 1, &mf, &err)) {
+	case MAPFILE_OK:
+		break;
+	case MAPFILE_NOMEM:
+		cm_err("out of memory");
+		goto out;
+	default:
+		/* The loader stops at the first error: the file is unusable as a whole. */
+		diag(&c, err.line, SEV_ERROR, "%s", cm_error_reason(&err));
+		summary(&c);
+		goto out;
+	}
+	c.mf = mf;
+	mapfile_foreach_entry(mf, check_entry, &c);
+	if (c.nomem) {
+		cm_err("out of memory");
+		goto out;
+	}
+	summary(&c);
+	if (c.errors == 0)
+		rc = CM_EXIT_OK;
+out:
+	if (mf)
+		mapfile_free(mf);
+	return rc;
+}
