@@ -1,6 +1,7 @@
 /* account.c - from a mapped userName to a local account (SPEC 3.4): the name
  * as written, else the bare name of DOMAIN\name, name@DOMAIN or .\name. */
 #include "config.h"
+#include "ascii.h"
 #include "account.h"
 
 #include <errno.h>
@@ -67,7 +68,7 @@ static int domain_is_ours(const char *dom, size_t domlen, const char *default_do
 
 	for (i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
 		if (cands[i] != NULL && strlen(cands[i]) == domlen &&
-		    strncasecmp(dom, cands[i], domlen) == 0)
+		    ascii_ncasecmp(dom, cands[i], domlen) == 0)
 			return 1;
 	}
 	return 0;

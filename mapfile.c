@@ -1,6 +1,7 @@
 /* mapfile.c - loading a mapping file (safe open, parse, whole-file checks)
  * and answering queries: which entry applies to a certificate at a location. */
 #include "config.h"
+#include "ascii.h"
 #include "mapfile_model.h"
 #include "keyset.h"
 #include "safefile.h"
@@ -39,7 +40,7 @@ int mapfile_path_applies(const char *p, const char *q)
 	size_t pl, ql;
 
 	while (next_seg(&p, &ps, &pl)) {
-		if (!next_seg(&q, &qs, &ql) || pl != ql || strncasecmp(ps, qs, pl) != 0)
+		if (!next_seg(&q, &qs, &ql) || pl != ql || ascii_ncasecmp(ps, qs, pl) != 0)
 			return 0;
 	}
 	return 1;
@@ -60,8 +61,8 @@ static size_t path_nseg(const char *q)
 static int norm_cmp(const char *a, const char *b)
 {
 	for (;; a++, b++) {
-		int ca = *a == '/' ? 1 : tolower((unsigned char)*a);
-		int cb = *b == '/' ? 1 : tolower((unsigned char)*b);
+		int ca = *a == '/' ? 1 : ascii_lower((unsigned char)*a);
+		int cb = *b == '/' ? 1 : ascii_lower((unsigned char)*b);
 
 		if (ca != cb || ca == 0)
 			return ca - cb;
@@ -224,7 +225,7 @@ static enum mapfile_status dup_o2o(struct vstate *v, uint32_t first, uint32_t ag
 	if (k1->raw.a == k2->raw.a && k1->raw.b == k2->raw.b)
 		mf_error(v->err, MAPFILE_INVALID, e->line, e->column,
 			 "Cannot add duplicate collection entry of type 'add' with unique key "
-			 "attribute 'certificate' set to '%.24s...' (first added at line %lu)",
+			 "attribute 'certificate' set to '%s' (first added at line %lu)",
 			 k2->prefix, v->mf->entries[first].line);
 	else
 		mf_error(v->err, MAPFILE_INVALID, e->line, e->column,

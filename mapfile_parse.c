@@ -1,6 +1,7 @@
 /* mapfile_parse.c - the expat pass over a mapping file: where the section may
  * stand, the IIS schema of SPEC 2.2, and what each level says. */
 #include "config.h"
+#include "ascii.h"
 #include "mapfile_model.h"
 
 #include <ctype.h>
@@ -170,9 +171,9 @@ static int is_lock_attr(const char *name)
 
 static int bool_value(const char *v)
 {
-	if (strcasecmp(v, "true") == 0)
+	if (ascii_casecmp(v, "true") == 0)
 		return 1;
-	if (strcasecmp(v, "false") == 0)
+	if (ascii_casecmp(v, "false") == 0)
 		return 0;
 	return -1;
 }
@@ -180,7 +181,7 @@ static int bool_value(const char *v)
 static int enum_index(const char *const *names, const char *v)
 {
 	for (int i = 0; names[i] != NULL; i++)
-		if (strcasecmp(names[i], v) == 0)
+		if (ascii_casecmp(names[i], v) == 0)
 			return i;
 	return -1;
 }
@@ -427,7 +428,9 @@ static void o2o_add(struct pstate *s, const char **atts)
 	k->key = sc.key;
 	k->has_space = sc.has_space;
 	k->raw = sc.has_space ? b64key_raw(v[OA_CERT]) : sc.key;
-	snprintf(k->prefix, sizeof(k->prefix), "%s", v[OA_CERT]);
+	/* The IIS message shows the value; long ones are shortened. */
+	snprintf(k->prefix, sizeof(k->prefix), "%.24s%s", v[OA_CERT],
+		 strlen(v[OA_CERT]) > 24 ? "..." : "");
 	mf->nentries++;
 	keep = e->cand >= 0 || s->a->params->keep_all;
 	if (keep && v[OA_USER] != NULL && (e->user_name = dup_or_fail(s, v[OA_USER])) == NULL)
@@ -444,7 +447,7 @@ static void lower_copy(char *dst, const char *src, size_t n)
 	size_t i;
 
 	for (i = 0; i + 1 < n && src[i] != '\0'; i++)
-		dst[i] = (char)tolower((unsigned char)src[i]);
+		dst[i] = (char)ascii_lower((unsigned char)src[i]);
 	dst[i] = '\0';
 }
 
