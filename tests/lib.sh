@@ -1,0 +1,373 @@
+# lib.sh - shared parts of the integration tests: TAP output, a private temporary directory,
+# PAM services run through pam_wrapper, and capture of the module's syslog lines.
+#
+# Sourced by each tests/integration/*.sh (POSIX sh) as
+#     . "$top_srcdir/tests/lib.sh"
+# with make check's environment: top_srcdir, top_builddir, PAM_WRAPPER_LIB, NSS_WRAPPER_LIB,
+# NSS_WRAPPER_PASSWD, NSS_WRAPPER_GROUP (see AM_TESTS_ENVIRONMENT in Makefile.am).
+#
+# Where it can, a script re-executes itself in a private mount namespace: there /dev/log is
+# our own syslog sink and /etc/pam.d may be replaced, and everything vanishes with the
+# process, whatever way it ends.  Without one, a sink is put on /dev/log only when nothing
+# is there (and removed afterwards); if a system syslog owns it, log checks are skipped.
+
+: "${top_srcdir:?set top_srcdir (make check does)}"
+: "${top_builddir:?set top_builddir (make check does)}"
+LC_ALL=C
+export LC_ALL
+# the tests decide where certificates are
+unset SSL_CLIENT_CERT HTTP_X_CLIENT_CERT
+
+if [ "$(id -u)" != 0 ]; then
+	echo "1..0 # SKIP needs root"
+	exit 0
+fi
+
+if [ -z "${CERTMAP_TEST_NS:-}" ]; then
+	CERTMAP_TEST_NS=no
+	if command -v unshare >/dev/null 2>&1 && unshare -m true 2>/dev/null; then
+		CERTMAP_TEST_NS=yes
+		export CERTMAP_TEST_NS
+		exec unshare -m --propagation private /bin/sh "$0" "$@"
+	fi
+	export CERTMAP_TEST_NS
+fi
+
+NSS_WRAPPER_PASSWD=${NSS_WRAPPER_PASSWD:-$top_srcdir/tests/data/passwd}
+NSS_WRAPPER_GROUP=${NSS_WRAPPER_GROUP:-$top_srcdir/tests/data/group}
+export NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP
+PAM_WRAPPER_LIB=${PAM_WRAPPER_LIB:-}
+NSS_WRAPPER_LIB=${NSS_WRAPPER_LIB:-}
+MODULE=$top_builddir/.libs/pam_certmap.so
+PAMDRIVE=$top_builddir/tests/pamdrive
+SYSLOGD=$top_builddir/tests/syslogd
+
+# ---------------------------------------------------------------- TAP
+
+TESTNUM=0
+
+# Everything the tested programs print is kept out of the TAP stream.
+tap_diag() {
+	printf '%s\n' "$@" | sed 's/^/# /'
+}
+
+tap_ok() {
+	TESTNUM=$((TESTNUM + 1))
+	printf 'ok %d - %s\n' "$TESTNUM" "$1"
+}
+
+# tap_notok NAME [DIAGNOSTIC LINE]...
+tap_notok() {
+	TESTNUM=$((TESTNUM + 1))
+	printf 'not ok %d - %s\n' "$TESTNUM" "$1"
+	shift
+	[ $# -gt 0 ] && tap_diag "$@"
+	return 0
+}
+
+tap_skip() {
+	TESTNUM=$((TESTNUM + 1))
+	printf 'ok %d - %s # SKIP %s\n' "$TESTNUM" "$1" "$2"
+}
+
+# The plan comes last, so a script that dies half-way is reported as incomplete.
+tap_done() {
+	printf '1..%d\n' "$TESTNUM"
+}
+
+bail() {
+	printf 'Bail out! %s\n' "$*"
+	exit 1
+}
+
+# ---------------------------------------------------------------- temporary directory
+
+SYSLOGD_PID=""
+CLEANUP_FILES=""
+
+lib_cleanup() {
+	if [ -n "$SYSLOGD_PID" ]; then
+		kill "$SYSLOGD_PID" 2>/dev/null
+		wait "$SYSLOGD_PID" 2>/dev/null
+	fi
+	for _f in $CLEANUP_FILES; do
+		rm -f "$_f"
+	done
+	if [ -n "${T:-}" ] && [ -d "$T" ] && [ -z "${CERTMAP_TEST_KEEP:-}" ]; then
+		# never follow a mount that a half-done setup left inside $T
+		umount -R "$T/dev" 2>/dev/null
+		rm -rf --one-file-system "$T"
+	fi
+}
+
+# Files outside $T that the script created: removed at exit.  No spaces in PATH.
+cleanup_file() {
+	CLEANUP_FILES="$CLEANUP_FILES $1"
+}
+
+T=$(mktemp -d /tmp/certmap-test.XXXXXX) || bail "mktemp failed"
+[ -n "${CERTMAP_TEST_KEEP:-}" ] && tap_diag "keeping $T"
+trap lib_cleanup EXIT
+trap 'exit 1' HUP INT TERM
+# searchable by everyone: setuid.sh runs programs inside as nobody
+chmod 0711 "$T" || bail "chmod $T"
+
+# ---------------------------------------------------------------- logs
+
+LOGFILE=$T/syslog
+LOGS=no
+LOGS_WHY="no syslog sink"
+: > "$LOGFILE"
+
+# A private /dev: a tmpfs that holds bind mounts of everything in the real /dev but log.
+private_dev() {
+	mkdir "$T/dev" && mount -t tmpfs -o mode=0755 certmap-test-dev "$T/dev" || return 1
+	for _e in /dev/* /dev/.[!.]*; do
+		[ -e "$_e" ] || [ -L "$_e" ] || continue
+		_n=${_e#/dev/}
+		[ "$_n" = log ] && continue
+		if [ -L "$_e" ]; then
+			cp -P "$_e" "$T/dev/$_n"
+		elif [ -d "$_e" ]; then
+			mkdir "$T/dev/$_n" && mount --rbind "$_e" "$T/dev/$_n"
+		else
+			: > "$T/dev/$_n" && mount --bind "$_e" "$T/dev/$_n"
+		fi || return 1
+	done
+	mount --move "$T/dev" /dev
+}
+
+start_syslogd() {
+	[ -x "$SYSLOGD" ] || { LOGS_WHY="$SYSLOGD not built"; return; }
+	"$SYSLOGD" /dev/log "$LOGFILE" 2>"$T/syslogd.err" &
+	SYSLOGD_PID=$!
+	_i=0
+	while [ $_i -lt 50 ]; do
+		if ! kill -0 "$SYSLOGD_PID" 2>/dev/null; then
+			SYSLOGD_PID=""
+			LOGS_WHY="syslogd: $(cat "$T/syslogd.err")"
+			return
+		fi
+		if [ -S /dev/log ]; then
+			sleep 0.1
+			# it may have lost the race for /dev/log to another sink
+			kill -0 "$SYSLOGD_PID" 2>/dev/null && LOGS=yes
+			return
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	LOGS_WHY="syslogd did not come up"
+}
+
+if [ "$CERTMAP_TEST_NS" = yes ]; then
+	if private_dev; then
+		start_syslogd
+	else
+		LOGS_WHY="could not make a private /dev"
+	fi
+elif [ -e /dev/log ] || [ -L /dev/log ]; then
+	LOGS_WHY="a system syslog owns /dev/log"
+else
+	start_syslogd
+fi
+[ "$LOGS" = yes ] || tap_diag "log lines not checked: $LOGS_WHY"
+
+LOG_MARK=0
+
+log_mark() {
+	LOG_MARK=$(wc -l < "$LOGFILE")
+}
+
+# Lines logged since the last log_mark.
+log_new() {
+	tail -n "+$((LOG_MARK + 1))" "$LOGFILE"
+}
+
+log_priority() {
+	# pam_syslog logs to LOG_AUTHPRIV (10 << 3)
+	case $1 in
+	err) echo 83 ;;
+	warning) echo 84 ;;
+	notice) echo 85 ;;
+	info) echo 86 ;;
+	debug) echo 87 ;;
+	*) bail "unknown priority $1" ;;
+	esac
+}
+
+# log_count PRIO SERVICE TEXT: lines since the mark at PRIO from the module in SERVICE
+# that contain TEXT (case is ignored: the certificate's hex digest may be in either case).
+log_count() {
+	log_new | grep "^<$(log_priority "$1")>" | grep -F "pam_certmap($2:auth): " |
+		grep -ciF -- "$3"
+}
+
+# t_log NAME PRIO SERVICE TEXT: a line "pam_certmap(SERVICE:auth): ...TEXT..." at PRIO
+# was logged by the last run.  Delivery is asynchronous, so wait a little for it.
+t_log() {
+	if [ "$LOGS" != yes ]; then
+		tap_skip "$1" "$LOGS_WHY"
+		return
+	fi
+	_tl_i=0
+	while [ $_tl_i -lt 30 ]; do
+		if [ "$(log_count "$2" "$3" "$4")" -gt 0 ]; then
+			tap_ok "$1"
+			return
+		fi
+		sleep 0.1
+		_tl_i=$((_tl_i + 1))
+	done
+	tap_notok "$1" "want at $2: pam_certmap($3:auth): ...$4" "logged:" "$(log_new)"
+}
+
+# ---------------------------------------------------------------- PAM services
+
+PAMDIR=$T/pam.d
+mkdir "$PAMDIR" || bail "mkdir $PAMDIR"
+
+# Tests that drive PAM through pam_wrapper call this first.
+need_wrappers() {
+	[ -n "$PAM_WRAPPER_LIB" ] && [ -f "$PAM_WRAPPER_LIB" ] ||
+		{ echo "1..0 # SKIP pam_wrapper not found"; exit 0; }
+	[ -n "$NSS_WRAPPER_LIB" ] && [ -f "$NSS_WRAPPER_LIB" ] ||
+		{ echo "1..0 # SKIP nss_wrapper not found"; exit 0; }
+	[ -f "$MODULE" ] || bail "$MODULE not built"
+	[ -x "$PAMDRIVE" ] || bail "$PAMDRIVE not built"
+	command -v pamtester >/dev/null 2>&1 || bail "pamtester not installed"
+}
+
+# svc_raw SERVICE ARG...: the service's only line is the module with exactly these ARGs.
+svc_raw() {
+	_s=$1
+	shift
+	printf 'auth required %s %s\n' "$MODULE" "$*" > "$PAMDIR/$_s" ||
+		bail "cannot write service $_s"
+}
+
+# svc SERVICE MAPFILE ARG...
+svc() {
+	_s=$1 _m=$2
+	shift 2
+	svc_raw "$_s" source=env "mapfile=$_m" "$@"
+}
+
+# Runs a command with the PAM stack of $PAMDIR and the test users of nss_wrapper.
+wrapped() {
+	env PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$PAMDIR" PAM_WRAPPER_USE_SYSLOG=1 \
+		LD_PRELOAD="$PAM_WRAPPER_LIB $NSS_WRAPPER_LIB" "$@"
+}
+
+# ---------------------------------------------------------------- mapping files
+
+# mapfile_write PATH < CONTENT: root-owned, 0644, as the module demands.
+mapfile_write() {
+	cat > "$1" && chown 0:0 "$1" && chmod 0644 "$1" || bail "cannot write $1"
+}
+
+# xml_add CERTFILE USERNAME [MORE ATTRIBUTES]: one <add> line for the certificate.
+xml_add() {
+	# printf, not echo: dash's echo would eat the backslash of DOMAIN\name
+	printf '<add certificate="%s" userName="%s" %s/>\n' "$(pki_b64 "$1")" "$2" "${3:-}"
+}
+
+# map_simple PATH [SECTION ATTRIBUTES] < ADD LINES: a bare, enabled section.
+map_simple() {
+	{
+		echo '<?xml version="1.0" encoding="UTF-8"?>'
+		printf '<iisClientCertificateMappingAuthentication enabled="true" %s>\n' "${2:-}"
+		echo '<oneToOneMappings>'
+		cat
+		echo '</oneToOneMappings>'
+		echo '</iisClientCertificateMappingAuthentication>'
+	} | mapfile_write "$1"
+}
+
+# ---------------------------------------------------------------- PAM codes
+
+code_num() {
+	case $1 in
+	PAM_SUCCESS) echo 0 ;;
+	PAM_SERVICE_ERR) echo 3 ;;
+	PAM_SYSTEM_ERR) echo 4 ;;
+	PAM_BUF_ERR) echo 5 ;;
+	PAM_AUTH_ERR) echo 7 ;;
+	PAM_CRED_INSUFFICIENT) echo 8 ;;
+	PAM_AUTHINFO_UNAVAIL) echo 9 ;;
+	PAM_USER_UNKNOWN) echo 10 ;;
+	PAM_MAXTRIES) echo 11 ;;
+	PAM_CONV_ERR) echo 19 ;;
+	PAM_IGNORE) echo 25 ;;
+	*) bail "code_num: add $1" ;;
+	esac
+}
+
+# What pamtester prints: "successfully authenticated" or pam_strerror's text (LC_ALL=C).
+code_text() {
+	case $1 in
+	PAM_SUCCESS) echo "successfully authenticated" ;;
+	PAM_SERVICE_ERR) echo "Error in service module" ;;
+	PAM_SYSTEM_ERR) echo "System error" ;;
+	PAM_BUF_ERR) echo "Memory buffer error" ;;
+	PAM_AUTH_ERR) echo "Authentication failure" ;;
+	PAM_CRED_INSUFFICIENT) echo "Insufficient credentials to access authentication data" ;;
+	PAM_AUTHINFO_UNAVAIL) echo "Authentication service cannot retrieve authentication info" ;;
+	PAM_USER_UNKNOWN) echo "User not known to the underlying authentication module" ;;
+	PAM_MAXTRIES) echo "Have exhausted maximum number of retries for service" ;;
+	PAM_CONV_ERR) echo "Conversation error" ;;
+	*) bail "code_text: add $1" ;;
+	esac
+}
+
+# ---------------------------------------------------------------- runs
+
+# t_drive NAME CODE USER PAMDRIVE-ARG...: pamdrive under pam_wrapper answers
+# "CODE user=USER" and exits with CODE's number.
+t_drive() {
+	_tdn=$1 _tdc=$2 _tdu=$3
+	shift 3
+	drive_check "$_tdn" "$_tdc" "$_tdu" "$PAMDRIVE" "$@"
+}
+
+# t_drive_env NAME CODE USER VAR=VALUE PAMDRIVE-ARG...: the same with VAR in pamdrive's
+# process environment.
+t_drive_env() {
+	_tdn=$1 _tdc=$2 _tdu=$3 _tdv=$4
+	shift 4
+	drive_check "$_tdn" "$_tdc" "$_tdu" "$_tdv" "$PAMDRIVE" "$@"
+}
+
+drive_check() {
+	_dc_name=$1 _dc_code=$2 _dc_user=$3
+	shift 3
+	log_mark
+	_dc_out=$(wrapped "$@" 2>&1)
+	_dc_rc=$?
+	if [ "$_dc_rc" = "$(code_num "$_dc_code")" ] &&
+		printf '%s\n' "$_dc_out" | grep -qxF -- "$_dc_code user=$_dc_user"; then
+		tap_ok "$_dc_name"
+	else
+		tap_notok "$_dc_name" "want: $_dc_code user=$_dc_user (exit $(code_num "$_dc_code"))" \
+			"got exit $_dc_rc:" "$_dc_out"
+	fi
+}
+
+# t_tester NAME CODE SERVICE USER [VAR=VALUE]...: pamtester SERVICE USER authenticate,
+# under pam_wrapper with the VARs in its process environment, reports CODE.
+t_tester() {
+	_tt_name=$1 _tt_code=$2 _tt_svc=$3 _tt_user=$4
+	shift 4
+	log_mark
+	_tt_out=$(wrapped env "$@" pamtester "$_tt_svc" "$_tt_user" authenticate 2>&1)
+	_tt_rc=$?
+	_tt_want=0
+	[ "$_tt_code" = PAM_SUCCESS ] || _tt_want=1
+	if [ "$_tt_rc" = "$_tt_want" ] &&
+		printf '%s\n' "$_tt_out" | grep -qxF -- "pamtester: $(code_text "$_tt_code")"; then
+		tap_ok "$_tt_name"
+	else
+		tap_notok "$_tt_name" "want: pamtester: $(code_text "$_tt_code") (exit $_tt_want)" \
+			"got exit $_tt_rc:" "$_tt_out"
+	fi
+}

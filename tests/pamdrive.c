@@ -1,0 +1,438 @@
+/* pamdrive.c - drives pam_authenticate for the integration tests: puts file contents into the
+ * PAM environment (as web servers do with PEM) and reports the PAM code, once or from threads. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <security/pam_appl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 64   /* above every PAM code, so a usage error is never mistaken for one */
+#define EXIT_INTERNAL 70
+#define MAX_ENVS 16
+#define MAX_FILE (1024 * 1024)
+
+static const char *const code_names[] = {
+	[PAM_SUCCESS] = "PAM_SUCCESS",
+	[PAM_OPEN_ERR] = "PAM_OPEN_ERR",
+	[PAM_SYMBOL_ERR] = "PAM_SYMBOL_ERR",
+	[PAM_SERVICE_ERR] = "PAM_SERVICE_ERR",
+	[PAM_SYSTEM_ERR] = "PAM_SYSTEM_ERR",
+	[PAM_BUF_ERR] = "PAM_BUF_ERR",
+	[PAM_PERM_DENIED] = "PAM_PERM_DENIED",
+	[PAM_AUTH_ERR] = "PAM_AUTH_ERR",
+	[PAM_CRED_INSUFFICIENT] = "PAM_CRED_INSUFFICIENT",
+	[PAM_AUTHINFO_UNAVAIL] = "PAM_AUTHINFO_UNAVAIL",
+	[PAM_USER_UNKNOWN] = "PAM_USER_UNKNOWN",
+	[PAM_MAXTRIES] = "PAM_MAXTRIES",
+	[PAM_NEW_AUTHTOK_REQD] = "PAM_NEW_AUTHTOK_REQD",
+	[PAM_ACCT_EXPIRED] = "PAM_ACCT_EXPIRED",
+	[PAM_SESSION_ERR] = "PAM_SESSION_ERR",
+	[PAM_CRED_UNAVAIL] = "PAM_CRED_UNAVAIL",
+	[PAM_CRED_EXPIRED] = "PAM_CRED_EXPIRED",
+	[PAM_CRED_ERR] = "PAM_CRED_ERR",
+	[PAM_NO_MODULE_DATA] = "PAM_NO_MODULE_DATA",
+	[PAM_CONV_ERR] = "PAM_CONV_ERR",
+	[PAM_AUTHTOK_ERR] = "PAM_AUTHTOK_ERR",
+	[PAM_AUTHTOK_RECOVERY_ERR] = "PAM_AUTHTOK_RECOVERY_ERR",
+	[PAM_AUTHTOK_LOCK_BUSY] = "PAM_AUTHTOK_LOCK_BUSY",
+	[PAM_AUTHTOK_DISABLE_AGING] = "PAM_AUTHTOK_DISABLE_AGING",
+	[PAM_TRY_AGAIN] = "PAM_TRY_AGAIN",
+	[PAM_IGNORE] = "PAM_IGNORE",
+	[PAM_ABORT] = "PAM_ABORT",
+	[PAM_AUTHTOK_EXPIRED] = "PAM_AUTHTOK_EXPIRED",
+	[PAM_MODULE_UNKNOWN] = "PAM_MODULE_UNKNOWN",
+	[PAM_BAD_ITEM] = "PAM_BAD_ITEM",
+	[PAM_CONV_AGAIN] = "PAM_CONV_AGAIN",
+	[PAM_INCOMPLETE] = "PAM_INCOMPLETE",
+};
+
+#define N_CODES ((int)(sizeof(code_names) / sizeof(code_names[0])))
+
+/* One authentication to run: what goes in, what must come out (threaded mode). */
+struct job {
+	const char *envs[MAX_ENVS];     /* "NAME=value", handed to pam_putenv */
+	int nenvs;
+	const char *user;               /* NULL: pam_start without a user */
+	int want_code;
+	const char *want_user;          /* "(null)" when PAM_USER must stay unset */
+};
+
+struct thread_arg {
+	const char *service;
+	const struct job *job;
+	int rounds;
+	int index;
+	pthread_barrier_t *start;
+	int wrong;
+};
+
+static const char *code_name(int code)
+{
+	if (code >= 0 && code < N_CODES && code_names[code] != NULL)
+		return code_names[code];
+	return "PAM_UNKNOWN_CODE";
+}
+
+static int code_parse(const char *s)
+{
+	char *end;
+	long v;
+
+	for (int i = 0; i < N_CODES; i++)
+		if (strcmp(s, code_names[i]) == 0 || strcmp(s, code_names[i] + 4) == 0)
+			return i;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *end != '\0' || v < 0 || v >= N_CODES)
+		return -1;
+	return (int)v;
+}
+
+/* The env source never prompts; a module that does gets a refusal, not a hang. */
+static int conv_none(int n, const struct pam_message **msg, struct pam_response **resp,
+		     void *data)
+{
+	(void)n;
+	(void)msg;
+	(void)data;
+	*resp = NULL;
+	return PAM_CONV_ERR;
+}
+
+/* Returns a malloc'd "NAME=<file contents>", trailing newline kept, or NULL. */
+static char *env_from_file(const char *name, size_t namelen, const char *path)
+{
+	FILE *f = NULL;
+	char *buf = NULL;
+	char *ret = NULL;
+	size_t len;
+
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		fprintf(stderr, "pamdrive: %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	buf = malloc(namelen + 1 + MAX_FILE + 1);
+	if (buf == NULL)
+		goto out;
+	memcpy(buf, name, namelen);
+	buf[namelen] = '=';
+	len = fread(buf + namelen + 1, 1, MAX_FILE + 1, f);
+	if (ferror(f) || len > MAX_FILE) {
+		fprintf(stderr, "pamdrive: %s: read error or larger than %d bytes\n", path,
+			MAX_FILE);
+		goto out;
+	}
+	buf[namelen + 1 + len] = '\0';
+	ret = buf;
+	buf = NULL;
+out:
+	free(buf);
+	if (f != NULL)
+		fclose(f);
+	return ret;
+}
+
+/* NAME=@FILE -> "NAME=<contents of FILE>" */
+static char *env_arg(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg || eq[1] != '@') {
+		fprintf(stderr, "pamdrive: -e wants NAME=@FILE, not '%s'\n", arg);
+		return NULL;
+	}
+	return env_from_file(arg, (size_t)(eq - arg), eq + 2);
+}
+
+/* One pam_start .. pam_end.  Fills *user with a malloc'd copy of PAM_USER or NULL. */
+static int authenticate(const char *service, const struct job *job, char **user)
+{
+	const struct pam_conv conv = { conv_none, NULL };
+	pam_handle_t *pamh = NULL;
+	const void *item = NULL;
+	int rc;
+
+	*user = NULL;
+	rc = pam_start(service, job->user, &conv, &pamh);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	for (int i = 0; i < job->nenvs; i++) {
+		rc = pam_putenv(pamh, job->envs[i]);
+		if (rc != PAM_SUCCESS) {
+			fprintf(stderr, "pamdrive: pam_putenv: %s\n", code_name(rc));
+			goto out;
+		}
+	}
+	rc = pam_authenticate(pamh, 0);
+	if (pam_get_item(pamh, PAM_USER, &item) == PAM_SUCCESS && item != NULL) {
+		*user = strdup(item);
+		if (*user == NULL)
+			rc = PAM_BUF_ERR;
+	}
+out:
+	pam_end(pamh, rc);
+	return rc;
+}
+
+static void *thread_main(void *p)
+{
+	struct thread_arg *a = p;
+	int rc;
+
+	rc = pthread_barrier_wait(a->start);
+	if (rc != 0 && rc != PTHREAD_BARRIER_SERIAL_THREAD) {
+		a->wrong = a->rounds;
+		return NULL;
+	}
+	for (int r = 0; r < a->rounds; r++) {
+		char *user = NULL;
+		const char *shown;
+
+		rc = authenticate(a->service, a->job, &user);
+		shown = user != NULL ? user : "(null)";
+		if (rc != a->job->want_code || strcmp(shown, a->job->want_user) != 0) {
+			fprintf(stderr, "pamdrive: thread %d round %d: got %s user=%s, "
+				"want %s user=%s\n", a->index, r, code_name(rc), shown,
+				code_name(a->job->want_code), a->job->want_user);
+			a->wrong++;
+		}
+		free(user);
+	}
+	return NULL;
+}
+
+static void jobs_free(struct job *jobs, int njobs)
+{
+	for (int i = 0; i < njobs; i++) {
+		free((void *)jobs[i].envs[jobs[i].nenvs - 1]);
+		free((void *)jobs[i].user);
+		free((void *)jobs[i].want_user);
+	}
+	free(jobs);
+}
+
+/* Spec line: CERTFILE PAM_USER|- EXPECTED_CODE EXPECTED_USER|(null).  Each job gets the
+ * shared -e variables plus ENVNAME=<CERTFILE contents>. */
+static int spec_line(const char *line, const char *envname, const struct job *base,
+		     struct job *job)
+{
+	char file[PATH_MAX], user[256], code[64], want[256];
+	char *env = NULL;
+	int rc = -1;
+
+	if (sscanf(line, "%4095s %255s %63s %255s", file, user, code, want) != 4) {
+		fprintf(stderr, "pamdrive: bad spec line: %s", line);
+		goto out;
+	}
+	*job = *base;
+	job->user = NULL;
+	job->want_user = NULL;
+	job->want_code = code_parse(code);
+	if (job->want_code < 0) {
+		fprintf(stderr, "pamdrive: unknown PAM code '%s'\n", code);
+		goto out;
+	}
+	if (job->nenvs >= MAX_ENVS)
+		goto out;
+	env = env_from_file(envname, strlen(envname), file);
+	if (env == NULL)
+		goto out;
+	if (strcmp(user, "-") != 0) {
+		job->user = strdup(user);
+		if (job->user == NULL)
+			goto out;
+	}
+	job->want_user = strdup(want);
+	if (job->want_user == NULL)
+		goto out;
+	job->envs[job->nenvs++] = env;
+	env = NULL;
+	rc = 0;
+out:
+	if (rc != 0) {
+		free((void *)job->user);
+		free((void *)job->want_user);
+		job->user = NULL;
+		job->want_user = NULL;
+	}
+	free(env);
+	return rc;
+}
+
+static int spec_read(const char *path, const char *envname, const struct job *base,
+		     struct job **jobs, int *njobs)
+{
+	FILE *f = NULL;
+	char line[PATH_MAX + 1024];
+	struct job *v = NULL;
+	int n = 0, rc = -1;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		fprintf(stderr, "pamdrive: %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		struct job *nv;
+
+		if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
+			continue;
+		nv = realloc(v, sizeof(*v) * (size_t)(n + 1));
+		if (nv == NULL)
+			goto out;
+		v = nv;
+		if (spec_line(line, envname, base, &v[n]) != 0)
+			goto out;
+		n++;
+	}
+	if (ferror(f) || n == 0) {
+		fprintf(stderr, "pamdrive: %s: unreadable or no jobs\n", path);
+		goto out;
+	}
+	*jobs = v;
+	*njobs = n;
+	v = NULL;
+	rc = 0;
+out:
+	if (v != NULL)
+		jobs_free(v, n);
+	if (f != NULL)
+		fclose(f);
+	return rc;
+}
+
+static int run_threads(const char *service, const struct job *jobs, int njobs, int nthreads,
+		       int rounds)
+{
+	pthread_t *tids = NULL;
+	struct thread_arg *args = NULL;
+	pthread_barrier_t start;
+	int started = 0, wrong = 0, ret = EXIT_INTERNAL;
+
+	if (pthread_barrier_init(&start, NULL, (unsigned)nthreads) != 0)
+		return EXIT_INTERNAL;
+	tids = calloc((size_t)nthreads, sizeof(*tids));
+	args = calloc((size_t)nthreads, sizeof(*args));
+	if (tids == NULL || args == NULL)
+		goto out;
+	for (int i = 0; i < nthreads; i++) {
+		args[i] = (struct thread_arg){ service, &jobs[i % njobs], rounds, i, &start, 0 };
+		if (pthread_create(&tids[i], NULL, thread_main, &args[i]) != 0) {
+			/* the barrier would never open: nothing sensible left to do */
+			fprintf(stderr, "pamdrive: pthread_create failed\n");
+			_exit(EXIT_INTERNAL);
+		}
+		started++;
+	}
+	for (int i = 0; i < started; i++) {
+		if (pthread_join(tids[i], NULL) != 0)
+			goto out;
+		wrong += args[i].wrong;
+	}
+	printf("threads=%d rounds=%d authentications=%d wrong=%d\n", nthreads, rounds,
+	       nthreads * rounds, wrong);
+	ret = wrong == 0 ? 0 : 1;
+out:
+	free(args);
+	free(tids);
+	pthread_barrier_destroy(&start);
+	return ret;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: pamdrive [-e NAME=@FILE]... [-u USER|-U] SERVICE\n"
+		"       pamdrive -t THREADS [-n ROUNDS] -s SPECFILE [-E NAME] [-e NAME=@FILE]... "
+		"SERVICE\n"
+		"SPECFILE lines: CERTFILE PAM_USER|- EXPECTED_CODE EXPECTED_USER|(null)\n");
+}
+
+static int parse_count(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *end != '\0' || v < 1 || v > 10000)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct job base = { .nenvs = 0 };
+	struct job *jobs = NULL;
+	const char *spec = NULL, *envname = "SSL_CLIENT_CERT";
+	char *user = NULL;
+	int nthreads = 0, rounds = 1, njobs = 0, opt_U = 0, ret = EXIT_USAGE, c, rc;
+
+	while ((c = getopt(argc, argv, "t:n:s:E:e:u:U")) != -1) {
+		switch (c) {
+		case 't':
+			if (parse_count(optarg, &nthreads) != 0)
+				goto out_usage;
+			break;
+		case 'n':
+			if (parse_count(optarg, &rounds) != 0)
+				goto out_usage;
+			break;
+		case 's':
+			spec = optarg;
+			break;
+		case 'E':
+			envname = optarg;
+			break;
+		case 'e':
+			if (base.nenvs >= MAX_ENVS - 1)
+				goto out_usage;
+			base.envs[base.nenvs] = env_arg(optarg);
+			if (base.envs[base.nenvs] == NULL)
+				goto out_usage;
+			base.nenvs++;
+			break;
+		case 'u':
+			base.user = optarg;
+			break;
+		case 'U':
+			opt_U = 1;
+			break;
+		default:
+			goto out_usage;
+		}
+	}
+	if (optind != argc - 1 || (base.user != NULL && opt_U) ||
+	    (nthreads > 0) != (spec != NULL) || (nthreads == 0 && base.user == NULL && !opt_U))
+		goto out_usage;
+
+	if (nthreads > 0) {
+		ret = EXIT_INTERNAL;
+		if (spec_read(spec, envname, &base, &jobs, &njobs) != 0)
+			goto out;
+		ret = run_threads(argv[optind], jobs, njobs, nthreads, rounds);
+		goto out;
+	}
+	rc = authenticate(argv[optind], &base, &user);
+	printf("%s user=%s\n", code_name(rc), user != NULL ? user : "(null)");
+	ret = rc;
+	goto out;
+out_usage:
+	usage();
+out:
+	if (jobs != NULL)
+		jobs_free(jobs, njobs);
+	for (int i = 0; i < base.nenvs; i++)
+		free((void *)base.envs[i]);
+	free(user);
+	if (fflush(stdout) != 0)
+		ret = EXIT_INTERNAL;
+	return ret;
+}
