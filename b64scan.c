@@ -93,33 +93,40 @@ static enum mapfile_dead dead_reason(const char *v, size_t n, int url, int other
 	return MAPFILE_LIVE;
 }
 
-void b64scan(const char *value, struct b64scan *out)
+/* Bits of what a value holds, ORed over it in one tight pass. */
+enum { M_DIGIT = 1, M_PAD = 2, M_SPACE = 4, M_URL = 8, M_OTHER = 16 };
+
+static const unsigned char class_bits[68] = {
+	[C_OTHER] = M_OTHER, [1 ... 64] = M_DIGIT, [C_PAD] = M_PAD, [C_SPACE] = M_SPACE,
+	[C_URL] = M_URL,
+};
+
+/* The key of N characters without whitespace, 8 at a time (big-endian words,
+ * as the byte-wise loop builds them). */
+static struct b64key key_words(const unsigned char *p, size_t n, struct b64key k)
 {
-	const unsigned char *p = (const unsigned char *)value;
-	struct b64key k = { 0x243f6a8885a308d3ULL, 0x13198a2e03707344ULL };
 	uint64_t w = 0;
-	size_t n = 0, pads = 0;
-	unsigned last = 0;
-	int url = 0, other = 0, pad_bad = 0, space = 0;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		key_mix(&k, __builtin_bswap64(w));
+	}
+	w = 0;
+	for (; i < n; i++)
+		w = (w << 8) | p[i];
+	key_final(&k, w, n);
+	return k;
+}
+
+static struct b64key key_bytes(const unsigned char *p, struct b64key k)
+{
+	uint64_t w = 0;
+	size_t n = 0;
 
 	for (; *p != '\0'; p++) {
-		unsigned c = b64_class[*p];
-
-		if (c == C_SPACE) {
-			space = 1;
+		if (b64_class[*p] == C_SPACE)
 			continue;
-		}
-		if (c >= 1 && c <= 64) {
-			if (pads != 0)
-				pad_bad = 1;  /* a digit after '=' */
-			last = c - 1;
-		} else if (c == C_PAD) {
-			pads++;
-		} else if (c == C_URL) {
-			url = 1;
-		} else {
-			other = 1;
-		}
 		w = (w << 8) | *p;
 		if ((++n & 7) == 0) {
 			key_mix(&k, w);
@@ -127,13 +134,56 @@ void b64scan(const char *value, struct b64scan *out)
 		}
 	}
 	key_final(&k, w, n);
-	/* Strict: at most two '=', only at the end, unused bits zero. */
+	return k;
+}
+
+static const struct b64key scan_seed = { 0x243f6a8885a308d3ULL, 0x13198a2e03707344ULL };
+
+void b64scan(const char *value, struct b64scan *out)
+{
+	const unsigned char *v = (const unsigned char *)value, *p;
+	unsigned m = 0, last = 0;
+	size_t len = 0, n = 0, pads = 0;
+	int pad_bad = 0;
+
+	for (p = v; *p != '\0'; p++)
+		m |= class_bits[b64_class[*p]];
+	len = (size_t)(p - v);
+	if (m & M_SPACE) {
+		/* The careful walk: whitespace anywhere, padding must end the value. */
+		for (p = v; *p != '\0'; p++) {
+			unsigned c = b64_class[*p];
+
+			if (c == C_SPACE)
+				continue;
+			n++;
+			if (c >= 1 && c <= 64) {
+				if (pads != 0)
+					pad_bad = 1;
+				last = c - 1;
+			} else if (c == C_PAD) {
+				pads++;
+			}
+		}
+	} else {
+		const unsigned char *q = (m & M_PAD) ? memchr(v, '=', len) : v + len;
+
+		n = len;
+		pads = len - (size_t)(q - v);
+		for (p = q; p < v + len; p++)
+			pad_bad |= *p != '=';
+		if (q > v)
+			last = (unsigned)b64_class[q[-1]] - 1;
+	}
 	if (pads > 2 || (pads == 1 && (last & 0x3) != 0) || (pads == 2 && (last & 0xf) != 0))
 		pad_bad = 1;
-	out->key = k;
+	out->key = (m & M_SPACE) ? key_bytes(v, scan_seed) : key_words(v, len, scan_seed);
 	out->len = n;
-	out->has_space = space;
-	out->dead = dead_reason(value, n, url, other, pad_bad);
+	out->has_space = (m & M_SPACE) != 0;
+	if ((m & (M_URL | M_OTHER)) == 0 && n != 0 && n % 4 == 0 && !pad_bad && n != 40 && n != 64)
+		out->dead = MAPFILE_LIVE;
+	else
+		out->dead = dead_reason(value, n, (m & M_URL) != 0, (m & M_OTHER) != 0, pad_bad);
 }
 
 struct b64key b64key_raw(const char *value)

@@ -13,9 +13,11 @@ int keyset_init(struct keyset *ks, size_t expected)
 		nb <<= 1;
 	ks->buckets = calloc(nb, sizeof(*ks->buckets));
 	ks->nbuckets = nb;
-	ks->nodes = NULL;
-	ks->n = ks->cap = ks->floor = 0;
-	return ks->buckets == NULL ? -1 : 0;
+	ks->n = ks->floor = 0;
+	/* Sized once: the caller knows how many keys a walk can hold at most. */
+	ks->cap = expected < 16 ? 16 : expected;
+	ks->nodes = malloc(ks->cap * sizeof(*ks->nodes));
+	return ks->buckets == NULL || ks->nodes == NULL ? -1 : 0;
 }
 
 void keyset_free(struct keyset *ks)

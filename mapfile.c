@@ -6,7 +6,6 @@
 #include "keyset.h"
 #include "safefile.h"
 
-#include <ctype.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -88,8 +87,10 @@ void mapfile_free(struct mapfile *mf)
 		free(mf->m2o[i].name);
 	free(mf->levels);
 	free(mf->dirs);
+	free(mf->o2o);
+	free(mf->raws);
+	free(mf->clears);
 	free(mf->entries);
-	free(mf->keys);
 	free(mf->m2o);
 	free(mf);
 }
@@ -217,21 +218,40 @@ struct vstate {
 	struct mapfile_error *err;
 };
 
+/* The key of the value as written: found in raws[] when it held whitespace. */
+static struct b64key raw_key(const struct mapfile *mf, uint32_t i)
+{
+	size_t lo = 0, hi = mf->nraws;
+
+	if (!mf->o2o[i].has_space)
+		return mf->o2o[i].key;
+	while (lo < hi) {  /* raws[] is in o2o order */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (mf->raws[mid].o2o < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return mf->raws[lo].raw;
+}
+
 static enum mapfile_status dup_o2o(struct vstate *v, uint32_t first, uint32_t again)
 {
-	const struct mapfile_entry *e = &v->mf->entries[again];
-	const struct mf_o2o_key *k1 = &v->mf->keys[first], *k2 = &v->mf->keys[again];
+	const struct mf_o2o *o1 = &v->mf->o2o[first], *o2 = &v->mf->o2o[again];
+	struct b64key r1 = raw_key(v->mf, first), r2 = raw_key(v->mf, again);
 
-	if (k1->raw.a == k2->raw.a && k1->raw.b == k2->raw.b)
-		mf_error(v->err, MAPFILE_INVALID, e->line, e->column,
+	if (r1.a == r2.a && r1.b == r2.b)
+		mf_error(v->err, MAPFILE_INVALID, o2->line, o2->column,
 			 "Cannot add duplicate collection entry of type 'add' with unique key "
-			 "attribute 'certificate' set to '%s' (first added at line %lu)",
-			 k2->prefix, v->mf->entries[first].line);
+			 "attribute 'certificate' set to '%s%s' (first added at line %lu)",
+			 o2->prefix, strlen(o2->prefix) == sizeof(o2->prefix) - 1 ? "..." : "",
+			 (unsigned long)o1->line);
 	else
-		mf_error(v->err, MAPFILE_INVALID, e->line, e->column,
+		mf_error(v->err, MAPFILE_INVALID, o2->line, o2->column,
 			 "the entries at lines %lu and %lu are the same certificate (their values "
 			 "differ only in whitespace); one certificate has one meaning",
-			 v->mf->entries[first].line, e->line);
+			 (unsigned long)o1->line, (unsigned long)o2->line);
 	return MAPFILE_INVALID;
 }
 
@@ -250,11 +270,10 @@ static enum mapfile_status dup_m2o(struct vstate *v, uint32_t first, uint32_t ag
 static enum mapfile_status validate_level(struct vstate *v, const struct mf_level *l)
 {
 	for (size_t i = l->first_dir; i < l->first_dir + l->ndir; i++) {
-		const struct mf_dir *d = &v->mf->dirs[i];
-		uint32_t found;
+		uint32_t idx = MF_DIR_INDEX(v->mf->dirs[i]), found;
 		int r = 0;
 
-		switch (d->kind) {
+		switch (MF_DIR_KIND(v->mf->dirs[i])) {
 		case MF_O2O_CLEAR:
 			v->o2o.floor = v->o2o.n;
 			break;
@@ -262,14 +281,14 @@ static enum mapfile_status validate_level(struct vstate *v, const struct mf_leve
 			v->m2o.floor = v->m2o.n;
 			break;
 		case MF_O2O_ADD:
-			r = keyset_insert(&v->o2o, v->mf->keys[d->index].key, d->index, &found);
+			r = keyset_insert(&v->o2o, v->mf->o2o[idx].key, idx, &found);
 			if (r == 1)
-				return dup_o2o(v, found, d->index);
+				return dup_o2o(v, found, idx);
 			break;
 		case MF_M2O_ADD:
-			r = keyset_insert(&v->m2o, v->mf->m2o[d->index].key, d->index, &found);
+			r = keyset_insert(&v->m2o, v->mf->m2o[idx].key, idx, &found);
 			if (r == 1)
-				return dup_m2o(v, found, d->index);
+				return dup_m2o(v, found, idx);
 			break;
 		}
 		if (r < 0) {
@@ -355,7 +374,7 @@ enum mapfile_status mf_validate(struct mapfile *mf, struct mapfile_error *err)
 	size_t *order = calloc(mf->nlevels ? mf->nlevels : 1, sizeof(*order));
 	enum mapfile_status rc = MAPFILE_NOMEM;
 
-	if (order == NULL || keyset_init(&v.o2o, mf->nentries) != 0 ||
+	if (order == NULL || keyset_init(&v.o2o, mf->no2o) != 0 ||
 	    keyset_init(&v.m2o, mf->nm2o) != 0) {
 		mf_error(err, MAPFILE_NOMEM, 0, 0, "out of memory");
 		goto out;
@@ -426,24 +445,33 @@ static void level_attrs(const struct mf_level *l, struct mapfile_answer *ans, co
 	}
 }
 
+/* The public entry of a one-to-one <add> directive, if it was kept. */
+static const struct mapfile_entry *dir_entry(const struct mapfile *mf, mf_dir d)
+{
+	uint32_t e;
+
+	if (MF_DIR_KIND(d) != MF_O2O_ADD)
+		return NULL;
+	e = mf->o2o[MF_DIR_INDEX(d)].entry;
+	return e == MF_NO_ENTRY ? NULL : &mf->entries[e];
+}
+
 static void level_dirs(const struct mapfile *mf, const struct mf_level *l, int cand,
 		       struct mapfile_answer *ans, const struct walk *w)
 {
 	for (size_t i = l->first_dir; i < l->first_dir + l->ndir; i++) {
-		const struct mf_dir *d = &mf->dirs[i];
+		mf_dir d = mf->dirs[i];
 		const struct mapfile_entry *e;
 
-		if (d->kind == MF_O2O_CLEAR) {
+		if (MF_DIR_KIND(d) == MF_O2O_CLEAR) {
 			if (ans->entry != NULL)
 				say(w, "  line %lu: <clear/> drops the matching entry of line %lu",
-				    d->line, ans->entry->line);
+				    (unsigned long)mf->clears[MF_DIR_INDEX(d)].line, ans->entry->line);
 			ans->entry = NULL;
 			continue;
 		}
-		if (d->kind != MF_O2O_ADD)
-			continue;
-		e = &mf->entries[d->index];
-		if (cand >= 0 && e->cand == cand) {
+		e = dir_entry(mf, d);
+		if (e != NULL && cand >= 0 && e->cand == cand) {
 			ans->entry = e;
 			say(w, "  line %lu: <add> holds this certificate: userName=%s%s%s, "
 			    "enabled=\"%s\"", e->line, e->user_name ? "\"" : "",
@@ -496,12 +524,12 @@ static void explain_elsewhere(const struct mapfile *mf, const char *location, in
 		if (mapfile_path_applies(l->norm, location))
 			continue;
 		for (size_t j = l->first_dir; j < l->first_dir + l->ndir; j++) {
-			const struct mf_dir *d = &mf->dirs[j];
+			const struct mapfile_entry *e = dir_entry(mf, mf->dirs[j]);
 
-			if (d->kind == MF_O2O_ADD && cand >= 0 && mf->entries[d->index].cand == cand)
+			if (e != NULL && cand >= 0 && e->cand == cand)
 				say(w, "line %lu: an entry at location '%s' holds this certificate, "
-				    "but that location does not apply to '%s'",
-				    mf->entries[d->index].line, l->path, location);
+				    "but that location does not apply to '%s'", e->line, l->path,
+				    location);
 		}
 	}
 }
@@ -537,9 +565,12 @@ void mapfile_foreach_entry(const struct mapfile *mf, mapfile_entry_fn fn, void *
 	for (size_t i = 0; i < mf->nlevels; i++) {
 		const struct mf_level *l = &mf->levels[i];
 
-		for (size_t j = l->first_dir; j < l->first_dir + l->ndir; j++)
-			if (mf->dirs[j].kind == MF_O2O_ADD)
-				fn(ctx, l->path, &mf->entries[mf->dirs[j].index]);
+		for (size_t j = l->first_dir; j < l->first_dir + l->ndir; j++) {
+			const struct mapfile_entry *e = dir_entry(mf, mf->dirs[j]);
+
+			if (e != NULL)
+				fn(ctx, l->path, e);
+		}
 	}
 }
 

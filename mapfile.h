@@ -99,8 +99,9 @@ typedef void (*mapfile_trace_fn)(void *ctx, const char *line);
 void mapfile_explain(const struct mapfile *mf, const char *location, int cand,
 		     mapfile_trace_fn fn, void *ctx);
 
-/* Walk every <add> of <oneToOneMappings> in document order, with the path of
- * its level; for certmap check and list. */
+/* Walk the <add>s of <oneToOneMappings> in document order, with the path of
+ * their level: every one when loaded with keep_all, else those equal to a
+ * candidate.  For certmap check and list. */
 typedef void (*mapfile_entry_fn)(void *ctx, const char *level_path,
 				 const struct mapfile_entry *e);
 void mapfile_foreach_entry(const struct mapfile *mf, mapfile_entry_fn fn, void *ctx);

@@ -29,18 +29,34 @@ enum mf_dir_kind {
 	MF_M2O_CLEAR,
 };
 
-struct mf_dir {
-	enum mf_dir_kind kind;
-	uint32_t index;        /* O2O_ADD: entry index; M2O_ADD: m2o index */
-	unsigned long line, column;  /* of a <clear/> */
+/* A directive in 4 bytes: kind in the top bits, index below (into o2o[],
+ * m2o[] or clears[]); files of millions of entries stay small. */
+typedef uint32_t mf_dir;
+#define MF_DIR_SHIFT 28
+#define MF_DIR_MAX_INDEX ((1u << MF_DIR_SHIFT) - 1)
+#define MF_DIR(kind, index) (((uint32_t)(kind) << MF_DIR_SHIFT) | (uint32_t)(index))
+#define MF_DIR_KIND(d) ((enum mf_dir_kind)((d) >> MF_DIR_SHIFT))
+#define MF_DIR_INDEX(d) ((d) & MF_DIR_MAX_INDEX)
+
+#define MF_NO_ENTRY UINT32_MAX
+
+/* What validation needs of every one-to-one <add>; the public entry is
+ * kept only for entries that equal a candidate, or with keep_all. */
+struct mf_o2o {
+	struct b64key key;     /* of the value without whitespace */
+	uint32_t line, column;
+	uint32_t entry;        /* index into entries[], or MF_NO_ENTRY */
+	uint8_t has_space;     /* the value held whitespace: its raw key is in raws[] */
+	char prefix[11];       /* start of the value, for the IIS message */
 };
 
-/* What the duplicate check needs of a one-to-one entry. */
-struct mf_o2o_key {
-	struct b64key key;     /* whitespace removed */
-	struct b64key raw;     /* as written; equals key when there was no whitespace */
-	int has_space;
-	char prefix[28];       /* start of the value, for the IIS message */
+struct mf_raw {
+	uint32_t o2o;          /* index into o2o[] */
+	struct b64key raw;     /* of the value as written */
+};
+
+struct mf_pos {
+	uint32_t line, column;
 };
 
 struct mf_m2o {
@@ -52,11 +68,16 @@ struct mf_m2o {
 struct mapfile {
 	struct mf_level *levels;
 	size_t nlevels, caplevels;
-	struct mf_dir *dirs;
+	mf_dir *dirs;
 	size_t ndirs, capdirs;
+	struct mf_o2o *o2o;
+	size_t no2o, capo2o;
+	struct mf_raw *raws;
+	size_t nraws, capraws;
+	struct mf_pos *clears;
+	size_t nclears, capclears;
 	struct mapfile_entry *entries;
-	struct mf_o2o_key *keys;
-	size_t nentries, capentries, capkeys;
+	size_t nentries, capentries;
 	struct mf_m2o *m2o;
 	size_t nm2o, capm2o;
 };

@@ -4,7 +4,6 @@
 #include "ascii.h"
 #include "mapfile_model.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <expat.h>
 #include <stdarg.h>
@@ -344,21 +343,33 @@ static void section_end(struct pstate *s)
 
 /* --------------------------------------------------------------- directives */
 
-static int add_dir(struct pstate *s, enum mf_dir_kind kind, uint32_t index)
+static int add_dir(struct pstate *s, enum mf_dir_kind kind, size_t index)
 {
 	struct mapfile *mf = s->mf;
-	struct mf_dir *d;
 
-	if (grow((void **)&mf->dirs, &mf->capdirs, mf->ndirs, sizeof(*d)) != 0) {
+	if (index > MF_DIR_MAX_INDEX) {
+		fail(s, MAPFILE_INVALID, "too many entries in one file");
+		return -1;
+	}
+	if (grow((void **)&mf->dirs, &mf->capdirs, mf->ndirs, sizeof(*mf->dirs)) != 0) {
 		fail(s, MAPFILE_NOMEM, "out of memory");
 		return -1;
 	}
-	d = &mf->dirs[mf->ndirs++];
-	d->kind = kind;
-	d->index = index;
-	d->line = (unsigned long)XML_GetCurrentLineNumber(s->p);
-	d->column = (unsigned long)XML_GetCurrentColumnNumber(s->p) + 1;
+	mf->dirs[mf->ndirs++] = MF_DIR(kind, index);
 	return 0;
+}
+
+static void add_clear(struct pstate *s, enum mf_dir_kind kind)
+{
+	struct mapfile *mf = s->mf;
+
+	if (grow((void **)&mf->clears, &mf->capclears, mf->nclears, sizeof(*mf->clears)) != 0) {
+		fail(s, MAPFILE_NOMEM, "out of memory");
+		return;
+	}
+	mf->clears[mf->nclears].line = (uint32_t)XML_GetCurrentLineNumber(s->p);
+	mf->clears[mf->nclears].column = (uint32_t)XML_GetCurrentColumnNumber(s->p) + 1;
+	add_dir(s, kind, mf->nclears++);
 }
 
 /* Which candidate, if any, the scanned value equals: the key comparison rules
@@ -398,48 +409,81 @@ static int is_encrypted(const char *pw)
 	return n >= 10 && strncmp(pw, "[enc:", 5) == 0 && strcmp(pw + n - 5, ":enc]") == 0;
 }
 
+/* The public entry of an <add> that equals a candidate, or of every <add>
+ * with keep_all. */
+static void o2o_keep(struct pstate *s, const char *const *v, const struct b64scan *sc,
+		     struct mf_o2o *o, int cand)
+{
+	struct mapfile *mf = s->mf;
+	struct mapfile_entry *e;
+
+	if (grow((void **)&mf->entries, &mf->capentries, mf->nentries, sizeof(*e)) != 0) {
+		fail(s, MAPFILE_NOMEM, "out of memory");
+		return;
+	}
+	e = &mf->entries[mf->nentries];
+	memset(e, 0, sizeof(*e));
+	e->line = o->line;
+	e->column = o->column;
+	e->enabled = bool_or(v[OA_ENABLED], 1);
+	e->dead = sc->dead;
+	e->cand = cand;
+	e->has_password = v[OA_PASSWORD] != NULL;
+	e->password_plain = v[OA_PASSWORD] != NULL && !is_encrypted(v[OA_PASSWORD]);
+	o->entry = (uint32_t)mf->nentries++;
+	if (v[OA_USER] != NULL && (e->user_name = dup_or_fail(s, v[OA_USER])) == NULL)
+		return;
+	if (s->a->params->keep_all && (e->certificate = strip_copy(v[OA_CERT], sc->len)) == NULL)
+		fail(s, MAPFILE_NOMEM, "out of memory");
+}
+
+/* A whitespace-holding value: its key as written decides between the IIS
+ * duplicate message and the same-certificate one. */
+static void o2o_raw(struct pstate *s, const char *value)
+{
+	struct mapfile *mf = s->mf;
+
+	if (grow((void **)&mf->raws, &mf->capraws, mf->nraws, sizeof(*mf->raws)) != 0) {
+		fail(s, MAPFILE_NOMEM, "out of memory");
+		return;
+	}
+	mf->raws[mf->nraws].o2o = (uint32_t)(mf->no2o - 1);
+	mf->raws[mf->nraws].raw = b64key_raw(value);
+	mf->nraws++;
+}
+
 static void o2o_add(struct pstate *s, const char **atts)
 {
 	struct mapfile *mf = s->mf;
 	const char *v[OA_N];
-	struct mapfile_entry *e;
-	struct mf_o2o_key *k;
 	struct b64scan sc;
-	int keep;
+	struct mf_o2o *o;
+	size_t plen;
+	int cand;
 
 	if (check_attrs(s, "add", atts, o2o_add_attrs, OA_N, v) != 0)
 		return;
-	if (grow((void **)&mf->entries, &mf->capentries, mf->nentries, sizeof(*e)) != 0 ||
-	    grow((void **)&mf->keys, &mf->capkeys, mf->nentries, sizeof(*k)) != 0) {
+	if (grow((void **)&mf->o2o, &mf->capo2o, mf->no2o, sizeof(*o)) != 0) {
 		fail(s, MAPFILE_NOMEM, "out of memory");
 		return;
 	}
 	b64scan(v[OA_CERT], &sc);
-	e = &mf->entries[mf->nentries];
-	k = &mf->keys[mf->nentries];
-	memset(e, 0, sizeof(*e));
-	e->line = (unsigned long)XML_GetCurrentLineNumber(s->p);
-	e->column = (unsigned long)XML_GetCurrentColumnNumber(s->p) + 1;
-	e->enabled = bool_or(v[OA_ENABLED], 1);
-	e->dead = sc.dead;
-	e->cand = match_candidate(s, v[OA_CERT], &sc);
-	e->has_password = v[OA_PASSWORD] != NULL;
-	e->password_plain = v[OA_PASSWORD] != NULL && !is_encrypted(v[OA_PASSWORD]);
-	k->key = sc.key;
-	k->has_space = sc.has_space;
-	k->raw = sc.has_space ? b64key_raw(v[OA_CERT]) : sc.key;
-	/* The IIS message shows the value; long ones are shortened. */
-	snprintf(k->prefix, sizeof(k->prefix), "%.24s%s", v[OA_CERT],
-		 strlen(v[OA_CERT]) > 24 ? "..." : "");
-	mf->nentries++;
-	keep = e->cand >= 0 || s->a->params->keep_all;
-	if (keep && v[OA_USER] != NULL && (e->user_name = dup_or_fail(s, v[OA_USER])) == NULL)
-		return;
-	if (s->a->params->keep_all && (e->certificate = strip_copy(v[OA_CERT], sc.len)) == NULL) {
-		fail(s, MAPFILE_NOMEM, "out of memory");
-		return;
-	}
-	add_dir(s, MF_O2O_ADD, (uint32_t)(mf->nentries - 1));
+	o = &mf->o2o[mf->no2o++];
+	o->key = sc.key;
+	o->line = (uint32_t)XML_GetCurrentLineNumber(s->p);
+	o->column = (uint32_t)XML_GetCurrentColumnNumber(s->p) + 1;
+	o->entry = MF_NO_ENTRY;
+	o->has_space = (uint8_t)sc.has_space;
+	plen = strnlen(v[OA_CERT], sizeof(o->prefix) - 1);
+	memcpy(o->prefix, v[OA_CERT], plen);
+	o->prefix[plen] = '\0';
+	if (sc.has_space)
+		o2o_raw(s, v[OA_CERT]);
+	cand = match_candidate(s, v[OA_CERT], &sc);
+	if (cand >= 0 || s->a->params->keep_all)
+		o2o_keep(s, v, &sc, o, cand);
+	if (!s->failed)
+		add_dir(s, MF_O2O_ADD, mf->no2o - 1);
 }
 
 static void lower_copy(char *dst, const char *src, size_t n)
@@ -484,7 +528,7 @@ static void m2o_add(struct pstate *s, const char **atts)
 	mf->nm2o++;
 	s->nrules = 0;
 	s->seen_rules = 0;
-	add_dir(s, MF_M2O_ADD, (uint32_t)(mf->nm2o - 1));
+	add_dir(s, MF_M2O_ADD, mf->nm2o - 1);
 }
 
 /* A rule's combined key; the enum by its canonical name, defaults applied. */
@@ -551,9 +595,9 @@ static void collection_child(struct pstate *s, enum ctx parent, const char *name
 		if (only_lock_attrs(s, "clear", atts) != 0)
 			return;
 		if (parent == C_O2O)
-			add_dir(s, MF_O2O_CLEAR, 0);
+			add_clear(s, MF_O2O_CLEAR);
 		else if (parent == C_M2O)
-			add_dir(s, MF_M2O_CLEAR, 0);
+			add_clear(s, MF_M2O_CLEAR);
 		else
 			s->nrules = 0;
 		push(s, C_CLEAR);
