@@ -5,10 +5,31 @@
 #include "account.h"
 #include "cert.h"
 
+#include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+void decide_init(struct decide_in *in, const struct request *rq)
+{
+	in->pamh = rq->pamh;
+	in->opt = rq->opt;
+	in->mf = rq->mf;
+	in->location = rq->location;
+	in->pam_user = rq->pam_user;
+	in->now = time(NULL);
+}
+
+int decide_has_entry(const struct decide_in *in, int cand)
+{
+	struct mapfile_answer ans;
+
+	mapfile_query(in->mf, in->location, cand, &ans);
+	return ans.entry != NULL;
+}
 
 int decide_enabled(const struct decide_in *in, char *why, size_t whylen)
 {
@@ -47,12 +68,13 @@ static int decide_entry(const struct mapfile_answer *ans, char *why, size_t whyl
 
 static int decide_time(const struct decide_in *in, X509 *x, char *why, size_t whylen)
 {
-	if (in->opt->allow_expired)
-		return PAM_SUCCESS;
 	switch (cert_check_time(x, in->now)) {
 	case CERT_TIME_OK:
 		return PAM_SUCCESS;
 	case CERT_TIME_EXPIRED:
+		/* allow_expired: old cards at sites that cannot renew them in time. */
+		if (in->opt->allow_expired)
+			return PAM_SUCCESS;
 		snprintf(why, whylen, "certificate expired");
 		return PAM_AUTH_ERR;
 	case CERT_TIME_NOT_YET_VALID:
@@ -60,6 +82,29 @@ static int decide_time(const struct decide_in *in, X509 *x, char *why, size_t wh
 		return PAM_AUTH_ERR;
 	default:
 		snprintf(why, whylen, "certificate validity dates cannot be read");
+		return PAM_AUTH_ERR;
+	}
+}
+
+/* Chain and revocation, when the administrator named a trust anchor. */
+static int decide_chain(const struct decide_in *in, X509 *x, char *why, size_t whylen)
+{
+	const struct options *o = in->opt;
+
+	if (o->ca_file == NULL && o->ca_dir == NULL)
+		return PAM_SUCCESS;
+	switch (cert_verify_chain(x, o->ca_file, o->ca_dir, o->crl_file, in->now,
+				  o->allow_expired, why, whylen)) {
+	case CERT_OK:
+		return PAM_SUCCESS;
+	case CERT_NOMEM:
+		snprintf(why, whylen, "out of memory checking the chain");
+		return PAM_BUF_ERR;
+	case CERT_CONFIG:
+		/* Like a missing mapping file: nobody can be checked, so say it loudly. */
+		pam_syslog(in->pamh, LOG_ERR, "%s", why);
+		return PAM_AUTHINFO_UNAVAIL;
+	default:
 		return PAM_AUTH_ERR;
 	}
 }
@@ -96,6 +141,8 @@ int decide_candidate(const struct decide_in *in, X509 *x, int cand, char **accou
 	rc = decide_entry(&ans, why, whylen);
 	if (rc == PAM_SUCCESS)
 		rc = decide_time(in, x, why, whylen);
+	if (rc == PAM_SUCCESS)
+		rc = decide_chain(in, x, why, whylen);
 	if (rc == PAM_SUCCESS)
 		rc = decide_account(in, &ans, &acct, why, whylen);
 	if (rc == PAM_SUCCESS && in->pam_user != NULL && strcmp(in->pam_user, acct) != 0) {

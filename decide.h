@@ -6,11 +6,14 @@
 #include <stddef.h>
 #include <time.h>
 #include <openssl/x509.h>
+#include <security/pam_modules.h>
 
 #include "mapfile.h"
 #include "options.h"
+#include "request.h"
 
 struct decide_in {
+	pam_handle_t *pamh;     /* for LOG_ERR on configuration problems */
 	const struct options *opt;
 	const struct mapfile *mf;
 	const char *location;
@@ -18,12 +21,18 @@ struct decide_in {
 	time_t now;
 };
 
+/* Fill IN from the request, with the current time. */
+void decide_init(struct decide_in *in, const struct request *rq);
+
 /* Does certificate X (candidate CAND of the load) map, at the location, to
  * an existing account that may authenticate as pam_user?  Returns a PAM
  * code; on PAM_SUCCESS *account is the local account name (malloc'd).
  * WHY is the reason of a failure, for the log. */
 int decide_candidate(const struct decide_in *in, X509 *x, int cand, char **account,
 		     char *why, size_t whylen);
+
+/* Is there an entry for candidate CAND at the location, whatever its flags? */
+int decide_has_entry(const struct decide_in *in, int cand);
 
 /* PAM_AUTHINFO_UNAVAIL with a reason when mapping is disabled at the location. */
 int decide_enabled(const struct decide_in *in, char *why, size_t whylen);

@@ -4,36 +4,42 @@
 #include "options.h"
 #include "mapfile.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-enum opt_kind { OPT_FLAG, OPT_STRING, OPT_SOURCE };
+enum opt_kind { OPT_FLAG, OPT_STRING, OPT_PATH, OPT_SOURCE, OPT_SECONDS };
 
 struct opt_def {
 	const char *name;
 	enum opt_kind kind;
 	size_t offset;
+	int only;  /* ANY_SOURCE, or the one source the option means something for */
 };
 
 #define OFF(f) offsetof(struct options, f)
+#define ANY_SOURCE 0
+#define ONLY_PKCS11 1
+#define ONLY_ENV 2
 
 static const struct opt_def opt_defs[] = {
-	{ "mapfile", OPT_STRING, OFF(mapfile) },
-	{ "location", OPT_STRING, OFF(location) },
-	{ "source", OPT_SOURCE, OFF(source) },
-	{ "env", OPT_STRING, OFF(env) },
-	{ "domain", OPT_STRING, OFF(domain) },
-	{ "process_env", OPT_FLAG, OFF(process_env) },
-	{ "allow_expired", OPT_FLAG, OFF(allow_expired) },
-	{ "debug", OPT_FLAG, OFF(debug) },
-};
-
-/* Options of SPEC 3.2 that belong to the PKCS#11 source, which this build
- * does not have yet.  Accepting them silently would drop a check the
- * administrator asked for (ca_file, crl_file), so they are refused by name. */
-static const char *const opt_not_built[] = {
-	"pkcs11_module", "token_label", "token_timeout", "ca_file", "ca_dir",
-	"crl_file", "use_first_pass", "try_first_pass",
+	{ "mapfile", OPT_PATH, OFF(mapfile), ANY_SOURCE },
+	{ "location", OPT_STRING, OFF(location), ANY_SOURCE },
+	{ "source", OPT_SOURCE, OFF(source), ANY_SOURCE },
+	{ "env", OPT_STRING, OFF(env), ONLY_ENV },
+	{ "domain", OPT_STRING, OFF(domain), ANY_SOURCE },
+	{ "process_env", OPT_FLAG, OFF(process_env), ONLY_ENV },
+	{ "allow_expired", OPT_FLAG, OFF(allow_expired), ANY_SOURCE },
+	{ "debug", OPT_FLAG, OFF(debug), ANY_SOURCE },
+	{ "pkcs11_module", OPT_PATH, OFF(pkcs11_module), ONLY_PKCS11 },
+	{ "token_label", OPT_STRING, OFF(token_label), ONLY_PKCS11 },
+	{ "token_timeout", OPT_SECONDS, OFF(token_timeout), ONLY_PKCS11 },
+	{ "ca_file", OPT_PATH, OFF(ca_file), ANY_SOURCE },
+	{ "ca_dir", OPT_PATH, OFF(ca_dir), ANY_SOURCE },
+	{ "crl_file", OPT_PATH, OFF(crl_file), ANY_SOURCE },
+	{ "use_first_pass", OPT_FLAG, OFF(use_first_pass), ONLY_PKCS11 },
+	{ "try_first_pass", OPT_FLAG, OFF(try_first_pass), ONLY_PKCS11 },
 };
 
 static const struct opt_def *opt_find(const char *arg, size_t namelen)
@@ -45,12 +51,24 @@ static const struct opt_def *opt_find(const char *arg, size_t namelen)
 	return NULL;
 }
 
-static int opt_is_not_built(const char *arg, size_t namelen)
+static int opt_seconds(const char *arg, const char *value, int *out, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < sizeof(opt_not_built) / sizeof(opt_not_built[0]); i++)
-		if (strlen(opt_not_built[i]) == namelen &&
-		    strncmp(opt_not_built[i], arg, namelen) == 0)
-			return 1;
+	char *end = NULL;
+	long v;
+
+	if (value == NULL || *value < '0' || *value > '9') {
+		snprintf(err, errlen, "malformed option '%s': a whole number of seconds, 1 to %d",
+			 arg, OPTIONS_MAX_TIMEOUT);
+		return -1;
+	}
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > OPTIONS_MAX_TIMEOUT) {
+		snprintf(err, errlen, "malformed option '%s': a whole number of seconds, 1 to %d",
+			 arg, OPTIONS_MAX_TIMEOUT);
+		return -1;
+	}
+	*out = (int)v;
 	return 0;
 }
 
@@ -68,12 +86,19 @@ static int opt_apply(const struct opt_def *d, const char *arg, const char *value
 		*(int *)(void *)field = 1;
 		return 0;
 	case OPT_STRING:
+	case OPT_PATH:
 		if (value == NULL || *value == '\0') {
 			snprintf(err, errlen, "option '%s' needs a value: %s=...", d->name, d->name);
 			return -1;
 		}
+		if (d->kind == OPT_PATH && value[0] != '/') {
+			snprintf(err, errlen, "%s is not an absolute path", arg);
+			return -1;
+		}
 		*(const char **)(void *)field = value;
 		return 0;
+	case OPT_SECONDS:
+		return opt_seconds(arg, value, (int *)(void *)field, err, errlen);
 	case OPT_SOURCE:
 		if (value != NULL && strcmp(value, "env") == 0) {
 			o->source = SOURCE_ENV;
@@ -81,6 +106,8 @@ static int opt_apply(const struct opt_def *d, const char *arg, const char *value
 		}
 		if (value != NULL && strcmp(value, "pkcs11") == 0) {
 			o->source = SOURCE_PKCS11;
+	o->pkcs11_module = DEFAULT_PKCS11_MODULE;
+	o->token_timeout = OPTIONS_DEFAULT_TIMEOUT;
 			return 0;
 		}
 		snprintf(err, errlen, "malformed option '%s': source is pkcs11 or env", arg);
@@ -90,12 +117,41 @@ static int opt_apply(const struct opt_def *d, const char *arg, const char *value
 	return -1;
 }
 
+/* Combinations that cannot mean what the administrator wants. */
+static int options_check(const struct options *o, const char *pkcs11_opt, const char *env_opt,
+			 char *err, size_t errlen)
+{
+	/* An option of the other source means the line was meant for it. */
+	if (o->source == SOURCE_ENV && pkcs11_opt != NULL) {
+		snprintf(err, errlen, "option '%s' applies to source=pkcs11 only", pkcs11_opt);
+		return -1;
+	}
+	if (o->source == SOURCE_PKCS11 && env_opt != NULL) {
+		snprintf(err, errlen, "option '%s' applies to source=env only", env_opt);
+		return -1;
+	}
+	if (o->crl_file != NULL && o->ca_file == NULL && o->ca_dir == NULL) {
+		snprintf(err, errlen, "crl_file needs ca_file or ca_dir: revocation is checked "
+			 "along a verified chain");
+		return -1;
+	}
+	if (o->use_first_pass && o->try_first_pass) {
+		snprintf(err, errlen, "use_first_pass and try_first_pass exclude each other");
+		return -1;
+	}
+	return 0;
+}
+
 int options_parse(int argc, const char **argv, struct options *o, char *err, size_t errlen)
 {
+	const char *pkcs11_opt = NULL, *env_opt = NULL;
+
 	memset(o, 0, sizeof(*o));
 	o->mapfile = MAPFILE_DEFAULT_PATH;
 	o->env = OPTIONS_DEFAULT_ENV;
 	o->source = SOURCE_PKCS11;
+	o->pkcs11_module = DEFAULT_PKCS11_MODULE;
+	o->token_timeout = OPTIONS_DEFAULT_TIMEOUT;
 
 	for (int i = 0; i < argc; i++) {
 		const char *arg = argv[i];
@@ -104,24 +160,15 @@ int options_parse(int argc, const char **argv, struct options *o, char *err, siz
 		const struct opt_def *d = opt_find(arg, namelen);
 
 		if (d == NULL) {
-			if (opt_is_not_built(arg, namelen))
-				snprintf(err, errlen, "option '%.*s' belongs to the pkcs11 source, "
-					 "which this build does not have", (int)namelen, arg);
-			else
-				snprintf(err, errlen, "unknown option '%s'", arg);
+			snprintf(err, errlen, "unknown option '%s'", arg);
 			return -1;
 		}
 		if (opt_apply(d, arg, eq ? eq + 1 : NULL, o, err, errlen) != 0)
 			return -1;
+		if (d->only == ONLY_PKCS11 && pkcs11_opt == NULL)
+			pkcs11_opt = d->name;
+		if (d->only == ONLY_ENV && env_opt == NULL)
+			env_opt = d->name;
 	}
-	if (o->mapfile[0] != '/') {
-		snprintf(err, errlen, "mapfile=%s is not an absolute path", o->mapfile);
-		return -1;
-	}
-	if (o->source == SOURCE_PKCS11) {
-		snprintf(err, errlen, "source=pkcs11 (the default) is not in this build; "
-			 "add source=env");
-		return -1;
-	}
-	return 0;
+	return options_check(o, pkcs11_opt, env_opt, err, errlen);
 }

@@ -16,12 +16,20 @@ struct options {
 	enum cert_source source;
 	const char *env;        /* default SSL_CLIENT_CERT */
 	const char *domain;     /* NULL when not given */
+	const char *pkcs11_module;  /* default DEFAULT_PKCS11_MODULE */
+	const char *token_label;    /* NULL: every token */
+	int token_timeout;          /* seconds, default OPTIONS_DEFAULT_TIMEOUT */
+	const char *ca_file, *ca_dir, *crl_file;  /* NULL when not given */
+	int use_first_pass;
+	int try_first_pass;
 	int process_env;
 	int allow_expired;
 	int debug;
 };
 
 #define OPTIONS_DEFAULT_ENV "SSL_CLIENT_CERT"
+#define OPTIONS_DEFAULT_TIMEOUT 10
+#define OPTIONS_MAX_TIMEOUT 300
 
 /* Fill O from ARGV.  Values point into ARGV, which outlives the call to the
  * module.  On error returns -1 with a message in ERR; 0 on success. */

@@ -88,6 +88,7 @@ static void check_value(struct check *c, const struct mapfile_entry *e)
 		c->nomem = 1;
 		break;
 	case CERT_BAD:
+	case CERT_CONFIG:  /* not returned by decoding */
 		/* why would only say "not PEM, DER or base64": no help here. */
 		diag(c, e->line, SEV_ERROR,
 		     "certificate value is base64 but does not decode to an X.509 certificate, "

@@ -29,12 +29,12 @@ fi
 if command -v cppcheck >/dev/null 2>&1; then
 	out=$(cd "$top_srcdir" && cppcheck --quiet --enable=warning,style,performance,portability \
 		--inline-suppr --error-exitcode=1 --std=c11 \
-		--suppress=missingIncludeSystem -I. *.c certmap/*.c 2>&1)
+		--suppress=missingIncludeSystem -I. *.c certmap/*.c token/*.c 2>&1)
 	if [ $? -eq 0 ] && [ -z "$out" ]; then
-		ok "cppcheck finds nothing in the module and certmap"
+		ok "cppcheck finds nothing in the module, the token helper and certmap"
 	else
 		printf '%s\n' "$out" | sed 's/^/# /'
-		not_ok "cppcheck finds nothing in the module and certmap"
+		not_ok "cppcheck finds nothing in the module, the token helper and certmap"
 	fi
 else
 	n=$((n + 1)); echo "ok $n - cppcheck # SKIP cppcheck not installed"

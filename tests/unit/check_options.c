@@ -113,30 +113,108 @@ START_TEST(relative_mapfile_is_refused)
 }
 END_TEST
 
-START_TEST(pkcs11_source_is_not_built)
+START_TEST(pkcs11_is_the_default_source)
 {
 	struct options o;
 	char err[256];
 
-	ck_assert_int_eq(options_parse(0, NULL, &o, err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "source=pkcs11 (the default) is not in this build"));
-	ck_assert_int_eq(PARSE(&o, err, "source=pkcs11"), -1);
+	ck_assert_int_eq(options_parse(0, NULL, &o, err, sizeof(err)), 0);
+	ck_assert_int_eq(o.source, SOURCE_PKCS11);
+	ck_assert_str_eq(o.pkcs11_module, DEFAULT_PKCS11_MODULE);
+	ck_assert_int_eq(o.token_timeout, 10);
+	ck_assert_ptr_null(o.token_label);
+	ck_assert_ptr_null(o.ca_file);
+	ck_assert_ptr_null(o.ca_dir);
+	ck_assert_ptr_null(o.crl_file);
+	ck_assert_int_eq(o.use_first_pass + o.try_first_pass, 0);
 }
 END_TEST
 
-START_TEST(pkcs11_options_are_refused_by_name)
+START_TEST(pkcs11_options_are_read)
 {
-	static const char *const names[] = { "ca_file=/x", "crl_file=/x", "ca_dir=/x",
-		"pkcs11_module=/x", "token_label=x", "token_timeout=3", "use_first_pass",
-		"try_first_pass" };
 	struct options o;
 	char err[256];
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		ck_assert_int_eq(PARSE(&o, err, "source=env", names[i]), -1);
-		ck_assert_msg(strstr(err, "belongs to the pkcs11 source") != NULL, "%s: %s",
-			      names[i], err);
+	ck_assert_int_eq(PARSE(&o, err, "pkcs11_module=/usr/lib/x.so", "token_label=PIV card",
+			       "token_timeout=3", "ca_file=/etc/ca.pem", "ca_dir=/etc/ca",
+			       "crl_file=/etc/crl.pem", "try_first_pass"), 0);
+	ck_assert_str_eq(o.pkcs11_module, "/usr/lib/x.so");
+	ck_assert_str_eq(o.token_label, "PIV card");
+	ck_assert_int_eq(o.token_timeout, 3);
+	ck_assert_str_eq(o.ca_file, "/etc/ca.pem");
+	ck_assert_str_eq(o.ca_dir, "/etc/ca");
+	ck_assert_str_eq(o.crl_file, "/etc/crl.pem");
+	ck_assert_int_eq(o.try_first_pass, 1);
+}
+END_TEST
+
+START_TEST(token_timeout_must_be_whole_seconds_in_range)
+{
+	static const char *const bad[] = { "token_timeout=0", "token_timeout=301",
+		"token_timeout=abc", "token_timeout=-1", "token_timeout=2.5", "token_timeout=5s",
+		"token_timeout=99999999999999999999" };
+	struct options o;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(PARSE(&o, err, bad[i]), -1);
+		ck_assert_msg(strstr(err, "a whole number of seconds, 1 to 300") != NULL, "%s: %s",
+			      bad[i], err);
 	}
+	ck_assert_int_eq(PARSE(&o, err, "token_timeout=300"), 0);
+	ck_assert_int_eq(o.token_timeout, 300);
+}
+END_TEST
+
+START_TEST(paths_must_be_absolute)
+{
+	static const char *const bad[] = { "ca_file=ca.pem", "ca_dir=certs", "crl_file=crl.pem",
+		"pkcs11_module=opensc-pkcs11.so", "mapfile=certmap.xml" };
+	struct options o;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(PARSE(&o, err, bad[i]), -1);
+		ck_assert_msg(strstr(err, "is not an absolute path") != NULL, "%s: %s", bad[i], err);
+	}
+}
+END_TEST
+
+START_TEST(crl_file_needs_a_trust_anchor)
+{
+	struct options o;
+	char err[256];
+
+	ck_assert_int_eq(PARSE(&o, err, "crl_file=/etc/crl.pem"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "crl_file needs ca_file or ca_dir"));
+	ck_assert_int_eq(PARSE(&o, err, "crl_file=/etc/crl.pem", "ca_dir=/etc/ca"), 0);
+}
+END_TEST
+
+START_TEST(first_pass_options_exclude_each_other)
+{
+	struct options o;
+	char err[256];
+
+	ck_assert_int_eq(PARSE(&o, err, "use_first_pass", "try_first_pass"), -1);
+	ck_assert_str_eq(err, "use_first_pass and try_first_pass exclude each other");
+}
+END_TEST
+
+START_TEST(options_of_the_other_source_are_refused)
+{
+	struct options o;
+	char err[256];
+
+	ck_assert_int_eq(PARSE(&o, err, "source=env", "token_label=PIV"), -1);
+	ck_assert_str_eq(err, "option 'token_label' applies to source=pkcs11 only");
+	ck_assert_int_eq(PARSE(&o, err, "use_first_pass", "source=env"), -1);
+	ck_assert_str_eq(err, "option 'use_first_pass' applies to source=pkcs11 only");
+	ck_assert_int_eq(PARSE(&o, err, "process_env"), -1);
+	ck_assert_str_eq(err, "option 'process_env' applies to source=env only");
+	ck_assert_int_eq(PARSE(&o, err, "source=pkcs11", "env=X"), -1);
+	ck_assert_str_eq(err, "option 'env' applies to source=env only");
+	ck_assert_int_eq(PARSE(&o, err, "source=env", "ca_file=/etc/ca.pem", "allow_expired"), 0);
 }
 END_TEST
 
@@ -163,8 +241,13 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, empty_value_is_refused);
 	tcase_add_test(tc, bad_source_is_refused);
 	tcase_add_test(tc, relative_mapfile_is_refused);
-	tcase_add_test(tc, pkcs11_source_is_not_built);
-	tcase_add_test(tc, pkcs11_options_are_refused_by_name);
+	tcase_add_test(tc, pkcs11_is_the_default_source);
+	tcase_add_test(tc, pkcs11_options_are_read);
+	tcase_add_test(tc, token_timeout_must_be_whole_seconds_in_range);
+	tcase_add_test(tc, paths_must_be_absolute);
+	tcase_add_test(tc, crl_file_needs_a_trust_anchor);
+	tcase_add_test(tc, first_pass_options_exclude_each_other);
+	tcase_add_test(tc, options_of_the_other_source_are_refused);
 	tcase_add_test(tc, last_value_wins);
 	suite_add_tcase(s, tc);
 	return s;

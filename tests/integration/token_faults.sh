@@ -1,0 +1,163 @@
+#!/bin/sh
+# token_faults.sh - what a broken token stack does to the caller: a PKCS#11 module that hangs,
+# crashes, fails or is missing, no token, no certificate, bad token options.  The caller
+# (pamtester) always gets an answer in time and lives on.
+. "${top_srcdir:?}/tests/lib.sh"
+. "$top_srcdir/tests/pki.sh"
+. "$top_srcdir/tests/softhsm.sh"
+need_wrappers
+need_softhsm
+for _m in hang crash shim; do
+	[ -f "$P11DIR/$_m.so" ] || bail "$P11DIR/$_m.so not built"
+done
+
+PIN=192837
+K=$T/keys
+mkdir "$K" || bail "mkdir $K"
+pki_init "$T/pki" && hsm_key p256 "$K/key.pem" &&
+	hsm_cacert "$K/key.pem" "alice faults" "$K/alice.pem" || bail "cannot make the certificate"
+MAP=$T/map.xml
+xml_add "$K/alice.pem" alice | map_simple "$MAP"
+hsm_setup "$T/hsm" && hsm_token faults $PIN && hsm_put faults $PIN 01 "$K/key.pem" "$K/alice.pem" ||
+	bail "cannot fill the token"
+CONF=$SOFTHSM2_CONF
+hsm_setup "$T/hsm-empty" || bail "cannot set up an empty SoftHSM2"
+CONF_EMPTY=$SOFTHSM2_CONF
+hsm_setup "$T/hsm-nocert" && hsm_token bare $PIN || bail "cannot make a token"
+CONF_NOCERT=$SOFTHSM2_CONF
+SOFTHSM2_CONF=$CONF
+export SOFTHSM2_CONF
+
+# Private copies: a helper left running would still map its own copy, whatever else runs.
+cp "$P11DIR/hang.so" "$T/hang.so" && cp "$P11DIR/crash.so" "$T/crash.so" &&
+	cp "$P11DIR/shim.so" "$T/shim.so" || bail "cannot copy the test modules"
+
+BASE="source=pkcs11 mapfile=$MAP"
+TIMEOUT=2
+
+# t_elapsed NAME MIN_MS MAX_MS: the last run took between MIN_MS and MAX_MS.
+t_elapsed() {
+	if [ "$TOK_MS" -ge "$2" ] && [ "$TOK_MS" -le "$3" ]; then
+		tap_ok "$1"
+		tap_diag "took $TOK_MS ms"
+	else
+		tap_notok "$1" "took $TOK_MS ms, want $2..$3 ms"
+	fi
+}
+
+# t_not_signalled NAME: pamtester exited by itself (it was not killed by a signal).
+t_not_signalled() {
+	if [ "$TOK_RC" -lt 128 ]; then
+		tap_ok "$1"
+	else
+		tap_notok "$1" "pamtester died of signal $((TOK_RC - 128))" "$TOK_OUT"
+	fi
+}
+
+# t_gone NAME FILE: no process has FILE mapped any more (the helper that loaded it is dead).
+t_gone() {
+	_tg_i=0
+	while [ $_tg_i -lt 20 ]; do
+		_tg_left=$(grep -lF -- "$2" /proc/[0-9]*/maps 2>/dev/null)
+		[ -z "$_tg_left" ] && { tap_ok "$1"; return; }
+		sleep 0.1
+		_tg_i=$((_tg_i + 1))
+	done
+	tap_notok "$1" "still mapped by: $_tg_left"
+}
+
+# ---------------------------------------------------------------- the baseline
+
+tok_svc tf-ok $BASE pkcs11_module="$HSM_LIB" token_timeout=$TIMEOUT
+t_tok "a working token within token_timeout" PAM_SUCCESS $PIN tf-ok alice
+
+# ---------------------------------------------------------------- a module that hangs
+
+tok_svc tf-hang $BASE pkcs11_module="$T/hang.so" token_timeout=$TIMEOUT
+t_tok "C_Initialize hangs" PAM_AUTHINFO_UNAVAIL $PIN tf-hang alice
+t_elapsed "C_Initialize hangs: the answer comes within token_timeout + 1 s" \
+	$((TIMEOUT * 1000 - 100)) $((TIMEOUT * 1000 + 1000))
+t_no_prompt "C_Initialize hangs: no PIN asked"
+t_tlog "C_Initialize hangs: logged" err tf-hang "token helper timed out after $TIMEOUT s"
+t_gone "C_Initialize hangs: the helper was killed" "$T/hang.so"
+t_not_signalled "C_Initialize hangs: pamtester lives on"
+
+tok_svc tf-hang-login $BASE pkcs11_module="$T/shim.so" token_timeout=$TIMEOUT
+# What the listing before the PIN takes: a locked PIN ends the run right after it.
+t_tok "listing alone (PIN locked)" PAM_MAXTRIES $PIN tf-hang-login alice SHIM_MODE=locked
+LIST_MS=$TOK_MS
+t_tok "C_Login hangs" PAM_AUTHINFO_UNAVAIL $PIN tf-hang-login alice SHIM_MODE=hang_login
+t_prompt "C_Login hangs: the PIN was asked" faults
+t_elapsed "C_Login hangs: the answer comes within token_timeout + 1 s of the PIN" \
+	$((TIMEOUT * 1000 - 100)) $((LIST_MS + TIMEOUT * 1000 + 1000))
+t_tlog "C_Login hangs: logged" err tf-hang-login "token helper timed out after $TIMEOUT s"
+t_gone "C_Login hangs: the helper was killed" "$T/shim.so"
+
+# ---------------------------------------------------------------- a module that crashes
+
+tok_svc tf-crash $BASE pkcs11_module="$T/crash.so"
+t_tok "C_GetSlotList crashes" PAM_AUTHINFO_UNAVAIL $PIN tf-crash alice
+t_not_signalled "C_GetSlotList crashes: pamtester lives on"
+t_no_prompt "C_GetSlotList crashes: no PIN asked"
+t_tlog "C_GetSlotList crashes: logged" err tf-crash "token helper died (signal 11)"
+
+t_tok "C_Initialize crashes" PAM_AUTHINFO_UNAVAIL $PIN tf-crash alice CRASH_AT=initialize
+t_not_signalled "C_Initialize crashes: pamtester lives on"
+t_tlog "C_Initialize crashes: logged" err tf-crash "token helper died (signal 11)"
+
+tok_svc tf-crash-login $BASE pkcs11_module="$T/shim.so"
+t_tok "C_Login crashes" PAM_AUTHINFO_UNAVAIL $PIN tf-crash-login alice SHIM_MODE=crash_login
+t_not_signalled "C_Login crashes: pamtester lives on"
+t_tlog "C_Login crashes: logged" err tf-crash-login "token helper died (signal 11)"
+
+# ---------------------------------------------------------------- modules that cannot serve
+
+tok_svc tf-missing $BASE pkcs11_module="$T/no-such-module.so"
+t_tok "pkcs11_module does not exist" PAM_AUTHINFO_UNAVAIL $PIN tf-missing alice
+t_no_prompt "pkcs11_module does not exist: no PIN asked"
+t_tlog "pkcs11_module does not exist: logged" err tf-missing \
+	"PKCS#11 module $T/no-such-module.so cannot be loaded"
+
+echo "not a library" > "$T/text.so"
+tok_svc tf-text $BASE pkcs11_module="$T/text.so"
+t_tok "pkcs11_module is not a library" PAM_AUTHINFO_UNAVAIL $PIN tf-text alice
+t_tlog "pkcs11_module is not a library: logged" err tf-text \
+	"PKCS#11 module $T/text.so cannot be loaded"
+
+# a shared object without C_GetFunctionList: the test module built for pam_wrapper
+tok_svc tf-notp11 $BASE pkcs11_module="$PAM_SET_ITEMS"
+if [ -n "$PAM_SET_ITEMS" ]; then
+	t_tok "pkcs11_module is a library but no PKCS#11 module" PAM_AUTHINFO_UNAVAIL $PIN \
+		tf-notp11 alice
+else
+	tap_skip "pkcs11_module is a library but no PKCS#11 module" "no such library found"
+fi
+
+tok_svc tf-initfail $BASE pkcs11_module="$T/shim.so"
+t_tok "C_Initialize fails" PAM_AUTHINFO_UNAVAIL $PIN tf-initfail alice SHIM_MODE=initfail
+t_no_prompt "C_Initialize fails: no PIN asked"
+
+# ---------------------------------------------------------------- no token, no certificate
+
+tok_svc tf-hsm $BASE pkcs11_module="$HSM_LIB"
+t_tok "no token" PAM_AUTHINFO_UNAVAIL $PIN tf-hsm alice SOFTHSM2_CONF="$CONF_EMPTY"
+t_no_prompt "no token: no PIN asked"
+t_tlog "no token: logged" warning tf-hsm "denied: no token with a certificate"
+t_tok "no token, empty PAM_USER" PAM_AUTHINFO_UNAVAIL $PIN tf-hsm "" SOFTHSM2_CONF="$CONF_EMPTY"
+t_tok "a token without certificates" PAM_AUTHINFO_UNAVAIL $PIN tf-hsm alice \
+	SOFTHSM2_CONF="$CONF_NOCERT"
+t_no_prompt "a token without certificates: no PIN asked"
+
+# ---------------------------------------------------------------- token options
+
+for _v in 0 -1 301 abc 2s ""; do
+	tok_svc tf-opt $BASE pkcs11_module="$HSM_LIB" token_timeout=$_v
+	t_tok "token_timeout=$_v is refused" PAM_SERVICE_ERR $PIN tf-opt alice
+done
+t_no_prompt "a refused option: no PIN asked"
+for _v in 1 300; do
+	tok_svc tf-opt $BASE pkcs11_module="$HSM_LIB" token_timeout=$_v
+	t_tok "token_timeout=$_v is taken" PAM_SUCCESS $PIN tf-opt alice
+done
+
+tap_done

@@ -1,0 +1,793 @@
+/* check_certchain.c - unit tests of cert_verify_chain: chains, hashed CA
+ * directories, CRLs, key usages and allow_expired, with a PKI made at run time. */
+#include "config.h"
+#include "cert.h"
+#include "testcert.h"
+#include "unit.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#define DAY 86400L
+#define SCLOGON "1.3.6.1.4.1.311.20.2.2"
+
+struct pki {
+	X509 *cert;
+	EVP_PKEY *key;
+};
+
+/* What a certificate is made of; dates are seconds from now. */
+struct spec {
+	const char *cn;
+	long not_before, not_after;
+	int ca;
+	const char *eku;	/* extendedKeyUsage value, NULL for none */
+	const char *ku;		/* keyUsage value, NULL for none */
+};
+
+static struct pki root, inter, other;
+static char why[512];
+
+static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX v3;
+	X509_EXTENSION *ext;
+
+	X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
+	ck_assert_msg(ext != NULL, "extension %d=%s", nid, value);
+	ck_assert_int_eq(X509_add_ext(x, ext, -1), 1);
+	X509_EXTENSION_free(ext);
+}
+
+static void set_serial(X509 *x)
+{
+	BIGNUM *bn = BN_new();
+
+	ck_assert_ptr_nonnull(bn);
+	ck_assert_int_eq(BN_rand(bn, 63, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY), 1);
+	ck_assert_ptr_nonnull(BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)));
+	BN_free(bn);
+}
+
+static void set_name(X509 *x, const char *cn)
+{
+	X509_NAME *name = X509_get_subject_name(x);
+
+	ck_assert_int_eq(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+						    (const unsigned char *)cn, -1, -1, 0), 1);
+}
+
+/* A certificate after SP, signed by ISSUER, or self-signed when ISSUER is NULL. */
+static struct pki issue(const struct spec *sp, const struct pki *issuer)
+{
+	struct pki p = { X509_new(), EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256") };
+	X509 *icert;
+	EVP_PKEY *ikey;
+
+	ck_assert_ptr_nonnull(p.cert);
+	ck_assert_ptr_nonnull(p.key);
+	icert = issuer != NULL ? issuer->cert : p.cert;
+	ikey = issuer != NULL ? issuer->key : p.key;
+	ck_assert_int_eq(X509_set_version(p.cert, X509_VERSION_3), 1);
+	set_serial(p.cert);
+	set_name(p.cert, sp->cn);
+	ck_assert_int_eq(X509_set_issuer_name(p.cert, X509_get_subject_name(icert)), 1);
+	ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notBefore(p.cert), sp->not_before));
+	ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notAfter(p.cert), sp->not_after));
+	ck_assert_int_eq(X509_set_pubkey(p.cert, p.key), 1);
+	add_ext(p.cert, icert, NID_basic_constraints, sp->ca ? "critical,CA:TRUE" : "CA:FALSE");
+	add_ext(p.cert, icert, NID_subject_key_identifier, "hash");
+	if (issuer != NULL)
+		add_ext(p.cert, icert, NID_authority_key_identifier, "keyid");
+	if (sp->ku != NULL)
+		add_ext(p.cert, icert, NID_key_usage, sp->ku);
+	if (sp->eku != NULL)
+		add_ext(p.cert, icert, NID_ext_key_usage, sp->eku);
+	ck_assert_int_gt(X509_sign(p.cert, ikey, EVP_sha256()), 0);
+	return p;
+}
+
+static struct pki make_ca(const char *cn, const struct pki *issuer, long not_after)
+{
+	const struct spec sp = { cn, -30 * DAY, not_after, 1, NULL, "keyCertSign,cRLSign" };
+
+	return issue(&sp, issuer);
+}
+
+/* A client certificate of ISSUER with the usual usages, valid from NB to NA. */
+static struct pki make_leaf(const struct pki *issuer, long nb, long na)
+{
+	const struct spec sp = { "alice", nb, na, 0, "clientAuth", "digitalSignature" };
+
+	return issue(&sp, issuer);
+}
+
+static struct pki make_leaf_eku(const struct pki *issuer, const char *eku, const char *ku)
+{
+	const struct spec sp = { "alice", -DAY, 30 * DAY, 0, eku, ku };
+
+	return issue(&sp, issuer);
+}
+
+static void pki_free(struct pki *p)
+{
+	X509_free(p->cert);
+	EVP_PKEY_free(p->key);
+	p->cert = NULL;
+	p->key = NULL;
+}
+
+/* A CRL of CA revoking the NULL-terminated REVOKED, updated at now + LAST,
+ * next update at now + NEXT. */
+static X509_CRL *make_crl(const struct pki *ca, X509 *const *revoked, long last, long next)
+{
+	X509_CRL *crl = X509_CRL_new();
+	ASN1_TIME *t_last = X509_gmtime_adj(NULL, last);
+	ASN1_TIME *t_next = X509_gmtime_adj(NULL, next);
+
+	ck_assert_ptr_nonnull(crl);
+	ck_assert_ptr_nonnull(t_last);
+	ck_assert_ptr_nonnull(t_next);
+	ck_assert_int_eq(X509_CRL_set_version(crl, X509_CRL_VERSION_2), 1);
+	ck_assert_int_eq(X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert)), 1);
+	ck_assert_int_eq(X509_CRL_set1_lastUpdate(crl, t_last), 1);
+	ck_assert_int_eq(X509_CRL_set1_nextUpdate(crl, t_next), 1);
+	for (; *revoked != NULL; revoked++) {
+		X509_REVOKED *r = X509_REVOKED_new();
+
+		ck_assert_ptr_nonnull(r);
+		ck_assert_int_eq(X509_REVOKED_set_serialNumber(r,
+							       X509_get_serialNumber(*revoked)), 1);
+		ck_assert_int_eq(X509_REVOKED_set_revocationDate(r, t_last), 1);
+		ck_assert_int_eq(X509_CRL_add0_revoked(crl, r), 1);
+	}
+	ck_assert_int_eq(X509_CRL_sort(crl), 1);
+	ck_assert_int_gt(X509_CRL_sign(crl, ca->key, EVP_sha256()), 0);
+	ASN1_TIME_free(t_last);
+	ASN1_TIME_free(t_next);
+	return crl;
+}
+
+/* NAME in the scratch directory holding the PEM of the NULL-terminated CERTS
+ * and CRLS (either may be NULL); the full path goes to PATH. */
+static void write_pem(const char *name, X509 *const *certs, X509_CRL *const *crls,
+		      char *path, size_t pathlen)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data;
+	long n;
+
+	ck_assert_ptr_nonnull(bio);
+	for (; certs != NULL && *certs != NULL; certs++)
+		ck_assert_int_eq(PEM_write_bio_X509(bio, *certs), 1);
+	for (; crls != NULL && *crls != NULL; crls++)
+		ck_assert_int_eq(PEM_write_bio_X509_CRL(bio, *crls), 1);
+	n = BIO_get_mem_data(bio, &data);
+	ck_assert_int_ge(n, 0);
+	unit_write_file(name, data, (size_t)n, 0644, path, pathlen);
+	BIO_free(bio);
+}
+
+/* One CRL of CA revoking R (or nothing) written to NAME. */
+static void write_crl(const char *name, const struct pki *ca, X509 *r, char *path, size_t len)
+{
+	X509_CRL *crl = make_crl(ca, (X509 *[]){ r, NULL }, -3600, DAY);
+
+	write_pem(name, NULL, (X509_CRL *[]){ crl, NULL }, path, len);
+	X509_CRL_free(crl);
+}
+
+/* A hashed directory NAME holding the NULL-terminated CERTS as <hash>.0,
+ * as `openssl rehash` names them. */
+static void write_hashdir(const char *name, X509 *const *certs, char *path, size_t pathlen)
+{
+	char file[256], scratch[512];
+	int ok = 0;
+
+	snprintf(path, pathlen, "%s/%s", unit_tmpdir(), name);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	for (; *certs != NULL; certs++) {
+		unsigned long h = X509_NAME_hash_ex(X509_get_subject_name(*certs), NULL, NULL, &ok);
+
+		ck_assert_int_eq(ok, 1);
+		snprintf(file, sizeof(file), "%s/%08lx.0", name, h);
+		write_pem(file, (X509 *[]){ *certs, NULL }, NULL, scratch, sizeof(scratch));
+	}
+}
+
+/* cert_verify_chain at the present time; it must leave no OpenSSL error behind. */
+static enum cert_status verify(X509 *x, const char *ca_file, const char *ca_dir,
+			       const char *crl_file, int allow_expired)
+{
+	enum cert_status st;
+
+	why[0] = '\0';
+	st = cert_verify_chain(x, ca_file, ca_dir, crl_file, time(NULL), allow_expired,
+			       why, sizeof(why));
+	ck_assert_uint_eq(ERR_peek_error(), 0);
+	if (st != CERT_OK)
+		ck_assert_msg(why[0] != '\0', "a failure without a reason");
+	return st;
+}
+
+#define assert_why_has(s) ck_assert_msg(strstr(why, (s)) != NULL, "why: \"%s\"", why)
+
+static char root_file[512];	/* the root alone */
+static char both_file[512];	/* the root and the intermediate */
+
+static void setup(void)
+{
+	root = make_ca("Test Root CA", NULL, 3650 * DAY);
+	inter = make_ca("Test Issuing CA", &root, 1000 * DAY);
+	other = make_ca("Other Root CA", NULL, 3650 * DAY);
+	write_pem("root.pem", (X509 *[]){ root.cert, NULL }, NULL, root_file, sizeof(root_file));
+	write_pem("both.pem", (X509 *[]){ root.cert, inter.cert, NULL }, NULL,
+		  both_file, sizeof(both_file));
+}
+
+static void teardown(void)
+{
+	pki_free(&root);
+	pki_free(&inter);
+	pki_free(&other);
+}
+
+/* ---- chains ---- */
+
+START_TEST(ca_file_ok)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, NULL, 0), CERT_OK);
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(ca_dir_ok)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	struct pki leaf2 = make_leaf(&inter, -DAY, 30 * DAY);
+	char dir[512];
+
+	write_hashdir("cadir", (X509 *[]){ root.cert, inter.cert, NULL }, dir, sizeof(dir));
+	ck_assert_int_eq(verify(leaf.cert, NULL, dir, NULL, 0), CERT_OK);
+	ck_assert_int_eq(verify(leaf2.cert, NULL, dir, NULL, 0), CERT_OK);
+	/* Both sources together: the root from the file, the intermediate from the dir. */
+	ck_assert_int_eq(verify(leaf2.cert, root_file, dir, NULL, 0), CERT_OK);
+	pki_free(&leaf);
+	pki_free(&leaf2);
+}
+END_TEST
+
+START_TEST(ca_dir_without_issuer)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	char dir[512];
+
+	write_hashdir("otherdir", (X509 *[]){ other.cert, NULL }, dir, sizeof(dir));
+	ck_assert_int_eq(verify(leaf.cert, NULL, dir, NULL, 0), CERT_BAD);
+	ck_assert_str_eq(why, "chain: unable to get local issuer certificate");
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(intermediate_in_ca_file)
+{
+	struct pki leaf = make_leaf(&inter, -DAY, 30 * DAY);
+
+	ck_assert_int_eq(verify(leaf.cert, both_file, NULL, NULL, 0), CERT_OK);
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(intermediate_missing)
+{
+	struct pki leaf = make_leaf(&inter, -DAY, 30 * DAY);
+
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, NULL, 0), CERT_BAD);
+	ck_assert_str_eq(why, "chain: unable to get local issuer certificate");
+	pki_free(&leaf);
+}
+END_TEST
+
+/* An intermediate alone is no trust anchor: the chain must reach a root. */
+START_TEST(intermediate_alone_is_not_an_anchor)
+{
+	struct pki leaf = make_leaf(&inter, -DAY, 30 * DAY);
+	char path[512];
+
+	write_pem("inter.pem", (X509 *[]){ inter.cert, NULL }, NULL, path, sizeof(path));
+	ck_assert_int_eq(verify(leaf.cert, path, NULL, NULL, 0), CERT_BAD);
+	assert_why_has("chain: unable to get issuer certificate");
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(unknown_issuer)
+{
+	struct pki leaf = make_leaf(&other, -DAY, 30 * DAY);
+
+	ck_assert_int_eq(verify(leaf.cert, both_file, NULL, NULL, 0), CERT_BAD);
+	ck_assert_str_eq(why, "chain: unable to get local issuer certificate");
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(self_signed_unknown)
+{
+	X509 *x = testcert_valid("alice");
+
+	ck_assert_int_eq(verify(x, root_file, NULL, NULL, 0), CERT_BAD);
+	ck_assert_str_eq(why, "chain: self-signed certificate");
+	X509_free(x);
+}
+END_TEST
+
+/* A CA with the root's name but another key must not pass for the root. */
+START_TEST(look_alike_issuer)
+{
+	struct pki fake = make_ca("Test Root CA", NULL, 3650 * DAY);
+	struct pki leaf = make_leaf(&fake, -DAY, 30 * DAY);
+
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, NULL, 0), CERT_BAD);
+	ck_assert_msg(strncmp(why, "chain: ", 7) == 0, "why: %s", why);
+	pki_free(&leaf);
+	pki_free(&fake);
+}
+END_TEST
+
+START_TEST(expired_intermediate)
+{
+	struct pki old = make_ca("Old Issuing CA", &root, -DAY);
+	struct pki leaf = make_leaf(&old, -DAY, 30 * DAY);
+	char path[512];
+
+	write_pem("old.pem", (X509 *[]){ root.cert, old.cert, NULL }, NULL, path, sizeof(path));
+	ck_assert_int_eq(verify(leaf.cert, path, NULL, NULL, 0), CERT_BAD);
+	ck_assert_str_eq(why, "chain: certificate has expired (depth 1)");
+	/* allow_expired is about the certificate itself, not its CAs. */
+	ck_assert_int_eq(verify(leaf.cert, path, NULL, NULL, 1), CERT_BAD);
+	ck_assert_str_eq(why, "chain: certificate has expired (depth 1)");
+	pki_free(&leaf);
+	pki_free(&old);
+}
+END_TEST
+
+/* ---- CRLs ---- */
+
+START_TEST(revoked)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	char crl[512];
+
+	write_crl("crl.pem", &root, leaf.cert, crl, sizeof(crl));
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, crl, 0), CERT_BAD);
+	ck_assert_str_eq(why, "revoked (CRL of CN=Test Root CA)");
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(not_revoked)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	struct pki gone = make_leaf(&root, -DAY, 30 * DAY);
+	char crl[512];
+
+	write_crl("crl.pem", &root, gone.cert, crl, sizeof(crl));
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, crl, 0), CERT_OK);
+	ck_assert_int_eq(verify(gone.cert, root_file, NULL, crl, 0), CERT_BAD);
+	assert_why_has("revoked");
+	pki_free(&leaf);
+	pki_free(&gone);
+}
+END_TEST
+
+/* A file with several CRLs: each issuer's is found. */
+START_TEST(several_crls)
+{
+	struct pki leaf = make_leaf(&inter, -DAY, 30 * DAY);
+	struct pki gone = make_leaf(&inter, -DAY, 30 * DAY);
+	X509_CRL *c1 = make_crl(&other, (X509 *[]){ NULL }, -3600, DAY);
+	X509_CRL *c2 = make_crl(&root, (X509 *[]){ NULL }, -3600, DAY);
+	X509_CRL *c3 = make_crl(&inter, (X509 *[]){ gone.cert, NULL }, -3600, DAY);
+	char crl[512];
+
+	write_pem("crls.pem", (X509 *[]){ root.cert, NULL }, (X509_CRL *[]){ c1, c2, c3, NULL },
+		  crl, sizeof(crl));
+	ck_assert_int_eq(verify(leaf.cert, both_file, NULL, crl, 0), CERT_OK);
+	ck_assert_int_eq(verify(gone.cert, both_file, NULL, crl, 0), CERT_BAD);
+	ck_assert_str_eq(why, "revoked (CRL of CN=Test Issuing CA)");
+	X509_CRL_free(c1);
+	X509_CRL_free(c2);
+	X509_CRL_free(c3);
+	pki_free(&leaf);
+	pki_free(&gone);
+}
+END_TEST
+
+/* Only the certificate's own revocation is checked: the issuer's CRL is enough. */
+START_TEST(crl_of_issuer_is_enough)
+{
+	struct pki leaf = make_leaf(&inter, -DAY, 30 * DAY);
+	char crl[512];
+
+	write_crl("crl.pem", &inter, NULL, crl, sizeof(crl));
+	ck_assert_int_eq(verify(leaf.cert, both_file, NULL, crl, 0), CERT_OK);
+	/* The root's CRL does not cover the intermediate's certificates. */
+	write_crl("crl.pem", &root, NULL, crl, sizeof(crl));
+	ck_assert_int_eq(verify(leaf.cert, both_file, NULL, crl, 0), CERT_BAD);
+	ck_assert_str_eq(why, "chain: unable to get certificate CRL");
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(crl_missing_for_issuer)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	char crl[512];
+
+	write_crl("crl.pem", &other, leaf.cert, crl, sizeof(crl));
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, crl, 0), CERT_BAD);
+	ck_assert_str_eq(why, "chain: unable to get certificate CRL");
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(crl_expired)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	X509_CRL *c = make_crl(&root, (X509 *[]){ NULL }, -2 * DAY, -60);
+	char crl[512];
+
+	write_pem("crl.pem", NULL, (X509_CRL *[]){ c, NULL }, crl, sizeof(crl));
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, crl, 0), CERT_BAD);
+	ck_assert_str_eq(why, "chain: CRL has expired");
+	X509_CRL_free(c);
+	pki_free(&leaf);
+}
+END_TEST
+
+/* A CRL in the root's name signed by another key is not the root's CRL. */
+START_TEST(crl_forged)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	const struct pki forger = { root.cert, other.key };
+	char crl[512];
+
+	write_crl("crl.pem", &forger, NULL, crl, sizeof(crl));
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, crl, 0), CERT_BAD);
+	ck_assert_str_eq(why, "chain: CRL signature failure");
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(crl_with_ca_dir)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	char crl[512], dir[512];
+
+	write_hashdir("cadir2", (X509 *[]){ root.cert, NULL }, dir, sizeof(dir));
+	write_crl("crl.pem", &root, leaf.cert, crl, sizeof(crl));
+	ck_assert_int_eq(verify(leaf.cert, NULL, dir, crl, 0), CERT_BAD);
+	ck_assert_str_eq(why, "revoked (CRL of CN=Test Root CA)");
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(crl_file_alone)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	char crl[512];
+
+	write_crl("crl.pem", &root, NULL, crl, sizeof(crl));
+	ck_assert_int_eq(verify(leaf.cert, NULL, NULL, crl, 0), CERT_CONFIG);
+	ck_assert_str_eq(why, "crl_file needs ca_file or ca_dir");
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(crl_file_without_crl)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	char expect[600];
+
+	/* A file of certificates only. */
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, both_file, 0), CERT_CONFIG);
+	snprintf(expect, sizeof(expect), "crl_file %s: no PEM CRL", both_file);
+	ck_assert_str_eq(why, expect);
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(crl_file_malformed)
+{
+	static const char bad[] = "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n";
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	char crl[512], expect[600];
+
+	unit_write_file("bad.crl", bad, strlen(bad), 0644, crl, sizeof(crl));
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, crl, 0), CERT_CONFIG);
+	snprintf(expect, sizeof(expect), "crl_file %s: malformed CRL", crl);
+	assert_why_has(expect);
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(crl_file_missing)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	char crl[512];
+
+	snprintf(crl, sizeof(crl), "%s/no-such.crl", unit_tmpdir());
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, crl, 0), CERT_CONFIG);
+	assert_why_has(crl);
+	assert_why_has("crl_file");
+	pki_free(&leaf);
+}
+END_TEST
+
+/* ---- usages ---- */
+
+START_TEST(eku_server_only)
+{
+	struct pki leaf = make_leaf_eku(&root, "serverAuth", "digitalSignature");
+
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, NULL, 0), CERT_BAD);
+	ck_assert_str_eq(why, "extendedKeyUsage allows neither clientAuth nor smartcardLogon");
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(eku_accepted)
+{
+	static const char *const ekus[] = {
+		SCLOGON, "clientAuth," SCLOGON, "serverAuth,clientAuth", "anyExtendedKeyUsage",
+		"emailProtection," SCLOGON, NULL,	/* the last: no extendedKeyUsage */
+	};
+	struct pki leaf;
+	size_t i;
+
+	for (i = 0; i < sizeof(ekus) / sizeof(ekus[0]); i++) {
+		leaf = make_leaf_eku(&root, ekus[i], "digitalSignature");
+		ck_assert_msg(verify(leaf.cert, root_file, NULL, NULL, 0) == CERT_OK,
+			      "EKU %s: %s", ekus[i] != NULL ? ekus[i] : "(none)", why);
+		pki_free(&leaf);
+	}
+}
+END_TEST
+
+/* EKU chaining: a CA limited to other usages cannot vouch for client login. */
+START_TEST(eku_of_ca)
+{
+	const struct spec srv = { "TLS Server CA", -DAY, 30 * DAY, 1, "serverAuth", NULL };
+	const struct spec cli = { "Client CA", -DAY, 30 * DAY, 1, "clientAuth", NULL };
+	struct pki srv_ca = issue(&srv, &root), cli_ca = issue(&cli, &root);
+	struct pki l1 = make_leaf(&srv_ca, -DAY, 30 * DAY);
+	struct pki l2 = make_leaf_eku(&cli_ca, SCLOGON, NULL);
+	struct pki l3 = make_leaf_eku(&cli_ca, "clientAuth," SCLOGON, NULL);
+	char path[512];
+
+	write_pem("cas.pem", (X509 *[]){ root.cert, srv_ca.cert, cli_ca.cert, NULL }, NULL,
+		  path, sizeof(path));
+	ck_assert_int_eq(verify(l1.cert, path, NULL, NULL, 0), CERT_BAD);
+	ck_assert_str_eq(why, "chain: extendedKeyUsage of the CA at depth 1 does not allow "
+			 "the certificate's client usage");
+	ck_assert_int_eq(verify(l2.cert, path, NULL, NULL, 0), CERT_BAD);
+	assert_why_has("depth 1");
+	ck_assert_int_eq(verify(l3.cert, path, NULL, NULL, 0), CERT_OK);
+	pki_free(&l1);
+	pki_free(&l2);
+	pki_free(&l3);
+	pki_free(&srv_ca);
+	pki_free(&cli_ca);
+}
+END_TEST
+
+START_TEST(key_usage)
+{
+	struct pki enc = make_leaf_eku(&root, "clientAuth", "keyEncipherment");
+	struct pki ka = make_leaf_eku(&root, "clientAuth", "keyAgreement");
+	struct pki none = make_leaf_eku(&root, "clientAuth", NULL);
+
+	ck_assert_int_eq(verify(enc.cert, root_file, NULL, NULL, 0), CERT_BAD);
+	ck_assert_str_eq(why, "keyUsage allows neither digitalSignature nor keyAgreement");
+	ck_assert_int_eq(verify(ka.cert, root_file, NULL, NULL, 0), CERT_OK);
+	ck_assert_int_eq(verify(none.cert, root_file, NULL, NULL, 0), CERT_OK);
+	pki_free(&enc);
+	pki_free(&ka);
+	pki_free(&none);
+}
+END_TEST
+
+/* ---- allow_expired ---- */
+
+START_TEST(expired_leaf)
+{
+	struct pki leaf = make_leaf(&root, -30 * DAY, -DAY);
+
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, NULL, 0), CERT_BAD);
+	ck_assert_str_eq(why, "chain: certificate has expired");
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, NULL, 1), CERT_OK);
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(not_yet_valid_leaf)
+{
+	struct pki leaf = make_leaf(&root, DAY, 30 * DAY);
+
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, NULL, 0), CERT_BAD);
+	ck_assert_str_eq(why, "chain: certificate is not yet valid");
+	/* allow_expired forgives an old certificate, not one from the future. */
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, NULL, 1), CERT_BAD);
+	ck_assert_str_eq(why, "chain: certificate is not yet valid");
+	pki_free(&leaf);
+}
+END_TEST
+
+/* The CRL is still judged at the present time, so a current CRL works. */
+START_TEST(expired_leaf_with_crl)
+{
+	struct pki leaf = make_leaf(&root, -30 * DAY, -DAY);
+	char crl[512];
+
+	write_crl("crl.pem", &root, NULL, crl, sizeof(crl));
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, crl, 1), CERT_OK);
+	write_crl("crl.pem", &root, leaf.cert, crl, sizeof(crl));
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, crl, 1), CERT_BAD);
+	ck_assert_str_eq(why, "revoked (CRL of CN=Test Root CA)");
+	pki_free(&leaf);
+}
+END_TEST
+
+/* allow_expired forgives the dates and nothing else. */
+START_TEST(expired_leaf_other_errors_stay)
+{
+	struct pki leaf = make_leaf(&other, -30 * DAY, -DAY);
+	struct pki srv = make_leaf_eku(&root, "serverAuth", NULL);
+
+	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, NULL, 1), CERT_BAD);
+	ck_assert_str_eq(why, "chain: unable to get local issuer certificate");
+	ck_assert_int_eq(verify(srv.cert, root_file, NULL, NULL, 1), CERT_BAD);
+	assert_why_has("extendedKeyUsage");
+	pki_free(&leaf);
+	pki_free(&srv);
+}
+END_TEST
+
+/* ---- arguments and files ---- */
+
+START_TEST(ca_file_missing)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	char path[512], expect[600];
+
+	snprintf(path, sizeof(path), "%s/no-such-ca.pem", unit_tmpdir());
+	ck_assert_int_eq(verify(leaf.cert, path, NULL, NULL, 0), CERT_CONFIG);
+	snprintf(expect, sizeof(expect), "ca_file %s: ", path);
+	assert_why_has(expect);
+	assert_why_has("No such file");
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(ca_file_without_certificate)
+{
+	static const char junk[] = "not a certificate\n";
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	char path[512], expect[600];
+
+	unit_write_file("junk.pem", junk, strlen(junk), 0644, path, sizeof(path));
+	ck_assert_int_eq(verify(leaf.cert, path, NULL, NULL, 0), CERT_CONFIG);
+	snprintf(expect, sizeof(expect), "ca_file %s: ", path);
+	assert_why_has(expect);
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(ca_dir_missing)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	char path[512], expect[600];
+
+	snprintf(path, sizeof(path), "%s/no-such-dir", unit_tmpdir());
+	ck_assert_int_eq(verify(leaf.cert, NULL, path, NULL, 0), CERT_CONFIG);
+	snprintf(expect, sizeof(expect), "ca_dir %s: No such file or directory", path);
+	ck_assert_str_eq(why, expect);
+	ck_assert_int_eq(verify(leaf.cert, NULL, root_file, NULL, 0), CERT_CONFIG);
+	snprintf(expect, sizeof(expect), "ca_dir %s: not a directory", root_file);
+	ck_assert_str_eq(why, expect);
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(no_ca_at_all)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+
+	ck_assert_int_eq(verify(leaf.cert, NULL, NULL, NULL, 0), CERT_CONFIG);
+	ck_assert_str_eq(why, "neither ca_file nor ca_dir given");
+	ck_assert_int_eq(verify(NULL, root_file, NULL, NULL, 0), CERT_BAD);
+	ck_assert_str_eq(why, "no certificate");
+	pki_free(&leaf);
+}
+END_TEST
+
+/* The time is the caller's, not the clock's. */
+START_TEST(time_is_the_callers)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	time_t later = time(NULL) + 60 * DAY;
+
+	ck_assert_int_eq(cert_verify_chain(leaf.cert, root_file, NULL, NULL, later, 0,
+					   why, sizeof(why)), CERT_BAD);
+	ck_assert_str_eq(why, "chain: certificate has expired");
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(why_may_be_null)
+{
+	struct pki leaf = make_leaf(&other, -DAY, 30 * DAY);
+
+	ck_assert_int_eq(cert_verify_chain(leaf.cert, root_file, NULL, NULL, time(NULL), 0,
+					   NULL, 0), CERT_BAD);
+	ck_assert_uint_eq(ERR_peek_error(), 0);
+	pki_free(&leaf);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("certchain");
+	TCase *tc = tcase_create("chain");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, ca_file_ok);
+	tcase_add_test(tc, ca_dir_ok);
+	tcase_add_test(tc, ca_dir_without_issuer);
+	tcase_add_test(tc, intermediate_in_ca_file);
+	tcase_add_test(tc, intermediate_missing);
+	tcase_add_test(tc, intermediate_alone_is_not_an_anchor);
+	tcase_add_test(tc, unknown_issuer);
+	tcase_add_test(tc, self_signed_unknown);
+	tcase_add_test(tc, look_alike_issuer);
+	tcase_add_test(tc, expired_intermediate);
+	tcase_add_test(tc, revoked);
+	tcase_add_test(tc, not_revoked);
+	tcase_add_test(tc, several_crls);
+	tcase_add_test(tc, crl_of_issuer_is_enough);
+	tcase_add_test(tc, crl_missing_for_issuer);
+	tcase_add_test(tc, crl_expired);
+	tcase_add_test(tc, crl_forged);
+	tcase_add_test(tc, crl_with_ca_dir);
+	tcase_add_test(tc, crl_file_alone);
+	tcase_add_test(tc, crl_file_without_crl);
+	tcase_add_test(tc, crl_file_malformed);
+	tcase_add_test(tc, crl_file_missing);
+	tcase_add_test(tc, eku_server_only);
+	tcase_add_test(tc, eku_accepted);
+	tcase_add_test(tc, eku_of_ca);
+	tcase_add_test(tc, key_usage);
+	tcase_add_test(tc, expired_leaf);
+	tcase_add_test(tc, not_yet_valid_leaf);
+	tcase_add_test(tc, expired_leaf_with_crl);
+	tcase_add_test(tc, expired_leaf_other_errors_stay);
+	tcase_add_test(tc, ca_file_missing);
+	tcase_add_test(tc, ca_file_without_certificate);
+	tcase_add_test(tc, ca_dir_missing);
+	tcase_add_test(tc, no_ca_at_all);
+	tcase_add_test(tc, time_is_the_callers);
+	tcase_add_test(tc, why_may_be_null);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,340 @@
+/* token.c - run pam_certmap_token in its own process, so a vendor PKCS#11
+ * library that crashes or hangs cannot take the login process with it. */
+#include "config.h"
+#include "token.h"
+#include "tokproto.h"
+#include "tokverify.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <security/pam_ext.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef TOKEN_HELPER_PATH
+#error "TOKEN_HELPER_PATH must name the installed pam_certmap_token"
+#endif
+
+extern char **environ;
+
+/* In a setuid caller the invoker wrote the environment: the helper gets
+ * none of it.  A site configures its PKCS#11 modules in files instead
+ * (p11-kit's /etc/pkcs11/modules, /etc/softhsm/softhsm2.conf). */
+static char *const clean_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+
+/* After fork only async-signal-safe calls: the caller may be threaded. */
+static void child_exec(int fd, char *const *envp)
+{
+	char *const argv[] = { "pam_certmap_token", NULL };
+	sigset_t all;
+	int devnull;
+
+	if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
+		_exit(127);
+	devnull = open("/dev/null", O_WRONLY);
+	if (devnull < 0 || dup2(devnull, 2) < 0)
+		_exit(127);
+	close_range(3, ~0U, 0);
+	sigfillset(&all);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	execve(TOKEN_HELPER_PATH, argv, envp);
+	_exit(127);
+}
+
+static int token_spawn(struct token_session *ts)
+{
+	char *const *envp = getauxval(AT_SECURE) ? clean_env : environ;
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		pam_syslog(ts->pamh, LOG_ERR, "token helper: socketpair: %s", strerror(errno));
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	pid = fork();
+	if (pid < 0) {
+		pam_syslog(ts->pamh, LOG_ERR, "token helper: fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	if (pid == 0)
+		child_exec(sv[1], envp);
+	close(sv[1]);
+	ts->fd = sv[0];
+	ts->pid = pid;
+	return PAM_SUCCESS;
+}
+
+/* Reap the helper; log how it ended when it did not end well. */
+static void token_reap(struct token_session *ts, int kill_now)
+{
+	static const char *const started = TOKEN_HELPER_PATH;
+	int status = 0;
+	pid_t r = 0;
+
+	if (ts->pid <= 0)
+		return;
+	/* A second to exit after its socket closed, then it is killed. */
+	for (int i = 0; i < 100 && !kill_now; i++) {
+		r = waitpid(ts->pid, &status, WNOHANG);
+		if (r != 0)
+			break;
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
+	if (r == 0) {
+		kill(ts->pid, SIGKILL);
+		r = waitpid(ts->pid, &status, 0);
+	}
+	/* r < 0 (ECHILD): the caller ignores SIGCHLD or reaped it; nothing to do. */
+	if (r == ts->pid && WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
+		pam_syslog(ts->pamh, LOG_ERR, "token helper died (signal %d)", WTERMSIG(status));
+	else if (r == ts->pid && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		pam_syslog(ts->pamh, LOG_ERR, "token helper %s could not be started", started);
+	else if (r == ts->pid && WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		pam_syslog(ts->pamh, LOG_ERR, "token helper exited with status %d",
+			   WEXITSTATUS(status));
+	ts->pid = -1;
+}
+
+/* The helper failed to answer: say how, and stop it. */
+static int token_lost(struct token_session *ts)
+{
+	int timed_out = errno == ETIMEDOUT;
+
+	if (timed_out)
+		pam_syslog(ts->pamh, LOG_ERR, "token helper timed out after %d s",
+			   ts->timeout_ms / 1000);
+	else if (errno != EPIPE && errno != ECONNRESET)
+		pam_syslog(ts->pamh, LOG_ERR, "token helper: %s", strerror(errno));
+	close(ts->fd);
+	ts->fd = -1;
+	token_reap(ts, timed_out);
+	return PAM_AUTHINFO_UNAVAIL;
+}
+
+static int token_send(struct token_session *ts, uint8_t type, struct tokbuf *b)
+{
+	int rc = PAM_SUCCESS;
+
+	if (b->error) {
+		rc = PAM_BUF_ERR;
+	} else if (tok_write_frame(ts->fd, type, b) != 0) {
+		rc = token_lost(ts);
+	}
+	return rc;
+}
+
+static int token_recv(struct token_session *ts, uint8_t *type, struct tokbuf *b)
+{
+	if (tok_read_frame(ts->fd, type, b, ts->timeout_ms) != 0)
+		return token_lost(ts);
+	return PAM_SUCCESS;
+}
+
+/* A TOK_ERROR frame: the code, the token's flags now, the message. */
+static uint32_t token_error(struct token_session *ts, struct tokbuf *b, char *msg, size_t len)
+{
+	uint32_t code = TOK_E_PROTOCOL, flags = 0;
+	char *text = NULL;
+
+	if (tokbuf_get_u32(b, &code) == 0 && tokbuf_get_u32(b, &flags) == 0 &&
+	    tokbuf_get_str(b, &text) == 0)
+		snprintf(msg, len, "%s", text);
+	else
+		snprintf(msg, len, "malformed error from the token helper");
+	free(text);
+	ts->flags_after = flags;
+	return code;
+}
+
+static int cert_read(struct tokbuf *b, struct token_cert *c)
+{
+	const unsigned char *der, *id, *p;
+	size_t der_len, id_len;
+
+	if (tokbuf_get_u32(b, &c->slot) != 0 || tokbuf_get_str(b, &c->label) != 0 ||
+	    tokbuf_get_str(b, &c->serial) != 0 || tokbuf_get_u32(b, &c->flags) != 0 ||
+	    tokbuf_get_bytes(b, &der, &der_len) != 0 || tokbuf_get_bytes(b, &id, &id_len) != 0)
+		return -1;
+	p = der;
+	c->x509 = d2i_X509(NULL, &p, (long)der_len);
+	c->der = malloc(der_len ? der_len : 1);
+	if (c->x509 == NULL || p != der + der_len || c->der == NULL)
+		return -1;
+	memcpy(c->der, der, der_len);
+	c->der_len = der_len;
+	return 0;
+}
+
+static int certs_read(struct token_session *ts, struct tokbuf *b)
+{
+	uint32_t n;
+
+	if (tokbuf_get_u32(b, &n) != 0 || n > 1024)
+		return -1;
+	ts->certs = calloc(n ? n : 1, sizeof(*ts->certs));
+	if (ts->certs == NULL)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		ts->ncerts = i + 1;
+		if (cert_read(b, &ts->certs[i]) != 0)
+			return -1;
+	}
+	return tokbuf_done(b);
+}
+
+static int token_list(struct token_session *ts, const struct options *o)
+{
+	struct tokbuf b;
+	uint8_t type = 0;
+	char msg[256];
+	int rc;
+
+	tokbuf_init(&b);
+	tokbuf_put_str(&b, o->pkcs11_module);
+	tokbuf_put_str(&b, o->token_label ? o->token_label : "");
+	rc = token_send(ts, TOK_LIST, &b);
+	if (rc == PAM_SUCCESS)
+		rc = token_recv(ts, &type, &b);
+	if (rc != PAM_SUCCESS)
+		goto out;
+	if (type == TOK_ERROR) {
+		token_error(ts, &b, msg, sizeof(msg));
+		pam_syslog(ts->pamh, LOG_ERR, "PKCS#11 module %s cannot be loaded: %s",
+			   o->pkcs11_module, msg);
+		rc = PAM_AUTHINFO_UNAVAIL;
+	} else if (type != TOK_CERTS || certs_read(ts, &b) != 0) {
+		pam_syslog(ts->pamh, LOG_ERR, "token helper: malformed list of certificates");
+		rc = PAM_AUTHINFO_UNAVAIL;
+	}
+out:
+	tokbuf_free(&b);
+	return rc;
+}
+
+int token_open(struct token_session *ts, pam_handle_t *pamh, const struct options *o)
+{
+	int rc;
+
+	memset(ts, 0, sizeof(*ts));
+	ts->pamh = pamh;
+	ts->pid = -1;
+	ts->fd = -1;
+	ts->timeout_ms = o->token_timeout * 1000;
+	rc = token_spawn(ts);
+	if (rc == PAM_SUCCESS)
+		rc = token_list(ts, o);
+	return rc;
+}
+
+/* What a TOK_ERROR answer to a signing request means for the user. */
+static int sign_error(struct token_session *ts, struct tokbuf *b, const char *label,
+		      char *why, size_t whylen)
+{
+	char msg[256];
+
+	switch (token_error(ts, b, msg, sizeof(msg))) {
+	case TOK_E_PIN_INCORRECT:
+	case TOK_E_PIN_INVALID:
+		snprintf(why, whylen, "wrong PIN for token '%s'", label);
+		return (ts->flags_after & TOK_FLAG_PIN_LOCKED) ? PAM_MAXTRIES : PAM_AUTH_ERR;
+	case TOK_E_PIN_LOCKED:
+		snprintf(why, whylen, "PIN of token '%s' is locked", label);
+		return PAM_MAXTRIES;
+	case TOK_E_NO_KEY:
+		snprintf(why, whylen, "token '%s' has no private key for this certificate", label);
+		return PAM_AUTH_ERR;
+	default:
+		snprintf(why, whylen, "token '%s' did not sign: %s", label, msg);
+		return PAM_AUTH_ERR;
+	}
+}
+
+static int sign_answer(struct tokbuf *b, X509 *mapped, const unsigned char *chal,
+		       char *why, size_t whylen)
+{
+	const unsigned char *sig;
+	size_t siglen;
+	uint32_t alg;
+
+	if (tokbuf_get_u32(b, &alg) != 0 || tokbuf_get_bytes(b, &sig, &siglen) != 0 ||
+	    tokbuf_done(b) != 0) {
+		snprintf(why, whylen, "malformed signature from the token helper");
+		return PAM_AUTH_ERR;
+	}
+	switch (tokverify(mapped, alg, chal, TOKEN_CHALLENGE_LEN, sig, siglen)) {
+	case TOKVERIFY_OK:
+		return PAM_SUCCESS;
+	case TOKVERIFY_BAD:
+		snprintf(why, whylen, "the token's key does not match the mapped certificate");
+		return PAM_AUTH_ERR;
+	default:
+		snprintf(why, whylen, "the signature cannot be checked");
+		return PAM_AUTH_ERR;
+	}
+}
+
+int token_prove(struct token_session *ts, size_t idx, const char *pin, X509 *mapped,
+		char *why, size_t whylen)
+{
+	unsigned char chal[TOKEN_CHALLENGE_LEN];
+	int rc = PAM_AUTH_ERR;
+	uint8_t type = 0;
+	struct tokbuf b;
+
+	tokbuf_init(&b);
+	if (ts->fd < 0 || idx >= ts->ncerts) {
+		snprintf(why, whylen, "token helper is gone");
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	if (getrandom(chal, sizeof(chal), 0) != (ssize_t)sizeof(chal)) {
+		snprintf(why, whylen, "no random challenge: %s", strerror(errno));
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	tokbuf_put_u32(&b, (uint32_t)idx);
+	tokbuf_put_str(&b, pin);
+	tokbuf_put_bytes(&b, chal, sizeof(chal));
+	rc = token_send(ts, TOK_SIGN, &b);
+	if (rc == PAM_SUCCESS)
+		rc = token_recv(ts, &type, &b);
+	if (rc != PAM_SUCCESS)
+		snprintf(why, whylen, "token helper failed");
+	else if (type == TOK_SIGNED)
+		rc = sign_answer(&b, mapped, chal, why, whylen);
+	else if (type == TOK_ERROR)
+		rc = sign_error(ts, &b, ts->certs[idx].label, why, whylen);
+	else {
+		snprintf(why, whylen, "unexpected answer from the token helper");
+		rc = PAM_AUTH_ERR;
+	}
+	tokbuf_free(&b);  /* wipes the PIN */
+	return rc;
+}
+
+void token_close(struct token_session *ts)
+{
+	if (ts->fd >= 0)
+		close(ts->fd);
+	ts->fd = -1;
+	token_reap(ts, 0);
+	for (size_t i = 0; i < ts->ncerts; i++) {
+		free(ts->certs[i].label);
+		free(ts->certs[i].serial);
+		free(ts->certs[i].der);
+		X509_free(ts->certs[i].x509);
+	}
+	free(ts->certs);
+	ts->certs = NULL;
+	ts->ncerts = 0;
+}
