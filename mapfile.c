@@ -574,6 +574,45 @@ void mapfile_foreach_entry(const struct mapfile *mf, mapfile_entry_fn fn, void *
 	}
 }
 
+/* Where the effective collection of Q starts: after the last <clear/> of
+ * the deepest level that has one. */
+static void effective_start(const struct mapfile *mf, const char *location, size_t depth,
+			    size_t *from_depth, size_t *from_dir)
+{
+	*from_depth = 0;
+	*from_dir = 0;
+	for (size_t d = 0; d <= depth; d++) {
+		const struct mf_level *l = level_at(mf, location, d);
+
+		for (size_t i = 0; l != NULL && i < l->ndir; i++) {
+			if (MF_DIR_KIND(mf->dirs[l->first_dir + i]) == MF_O2O_CLEAR) {
+				*from_depth = d;
+				*from_dir = i + 1;
+			}
+		}
+	}
+}
+
+void mapfile_foreach_effective(const struct mapfile *mf, const char *location,
+			       mapfile_answer_fn fn, void *ctx)
+{
+	size_t depth = path_nseg(location), from_depth, from_dir;
+	struct mapfile_answer ans;
+
+	/* The section attributes are Q's, whichever level the entry stands at. */
+	query(mf, location, -1, &ans, NULL);
+	effective_start(mf, location, depth, &from_depth, &from_dir);
+	for (size_t d = from_depth; d <= depth; d++) {
+		const struct mf_level *l = level_at(mf, location, d);
+
+		for (size_t i = d == from_depth ? from_dir : 0; l != NULL && i < l->ndir; i++) {
+			ans.entry = dir_entry(mf, mf->dirs[l->first_dir + i]);
+			if (ans.entry != NULL)
+				fn(ctx, &ans);
+		}
+	}
+}
+
 /* ------------------------------------------------------------- dead entries */
 
 const char *mapfile_dead_reason(enum mapfile_dead d)

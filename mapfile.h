@@ -106,6 +106,16 @@ typedef void (*mapfile_entry_fn)(void *ctx, const char *level_path,
 				 const struct mapfile_entry *e);
 void mapfile_foreach_entry(const struct mapfile *mf, mapfile_entry_fn fn, void *ctx);
 
+/* Walk the effective one-to-one collection at location Q (SPEC 2.3): the
+ * levels that apply, from fewer segments to more, each level's <add>s in
+ * document order, minus what a <clear/> dropped.  FN gets each entry in ANS
+ * (ans->entry) with Q's effective section attributes, so mapfile_answer_user
+ * says whether it maps.  Entries are those kept: every one with keep_all,
+ * else those equal to a candidate.  For certmap keys. */
+typedef void (*mapfile_answer_fn)(void *ctx, const struct mapfile_answer *ans);
+void mapfile_foreach_effective(const struct mapfile *mf, const char *location,
+			       mapfile_answer_fn fn, void *ctx);
+
 /* Human words for a dead reason, and a hint on how to fix it. */
 const char *mapfile_dead_reason(enum mapfile_dead d);
 const char *mapfile_dead_hint(enum mapfile_dead d);

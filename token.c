@@ -2,6 +2,7 @@
  * library that crashes or hangs cannot take the login process with it. */
 #include "config.h"
 #include "token.h"
+#include "tokparse.h"
 #include "tokproto.h"
 #include "tokverify.h"
 
@@ -76,15 +77,16 @@ static int token_spawn(struct token_session *ts)
 	return PAM_SUCCESS;
 }
 
-/* Reap the helper; log how it ended when it did not end well. */
-static void token_reap(struct token_session *ts, int kill_now)
+/* Reap the helper; log how it ended when it did not end well.  Returns 1
+ * when a line was logged. */
+static int token_reap(struct token_session *ts, int kill_now)
 {
 	static const char *const started = TOKEN_HELPER_PATH;
-	int status = 0;
+	int status = 0, logged = 1;
 	pid_t r = 0;
 
 	if (ts->pid <= 0)
-		return;
+		return 0;
 	/* A second to exit after its socket closed, then it is killed. */
 	for (int i = 0; i < 100 && !kill_now; i++) {
 		r = waitpid(ts->pid, &status, WNOHANG);
@@ -104,22 +106,30 @@ static void token_reap(struct token_session *ts, int kill_now)
 	else if (r == ts->pid && WIFEXITED(status) && WEXITSTATUS(status) != 0)
 		pam_syslog(ts->pamh, LOG_ERR, "token helper exited with status %d",
 			   WEXITSTATUS(status));
+	else
+		logged = 0;
 	ts->pid = -1;
+	return logged;
 }
 
 /* The helper failed to answer: say how, and stop it. */
 static int token_lost(struct token_session *ts)
 {
-	int timed_out = errno == ETIMEDOUT;
+	int err = errno, timed_out = err == ETIMEDOUT, hung_up = err == EPIPE || err == ECONNRESET;
 
 	if (timed_out)
 		pam_syslog(ts->pamh, LOG_ERR, "token helper timed out after %d s",
 			   ts->timeout_ms / 1000);
-	else if (errno != EPIPE && errno != ECONNRESET)
-		pam_syslog(ts->pamh, LOG_ERR, "token helper: %s", strerror(errno));
+	else if (err == EPROTO)
+		pam_syslog(ts->pamh, LOG_ERR, "token helper sent a malformed frame "
+			   "(length out of range)");
+	else if (!hung_up)
+		pam_syslog(ts->pamh, LOG_ERR, "token helper: %s", strerror(err));
 	close(ts->fd);
 	ts->fd = -1;
-	token_reap(ts, timed_out);
+	/* How it died says more than the hang-up; a clean exit says nothing. */
+	if (!token_reap(ts, timed_out) && hung_up)
+		pam_syslog(ts->pamh, LOG_ERR, "token helper hung up without a complete answer");
 	return PAM_AUTHINFO_UNAVAIL;
 }
 
@@ -142,58 +152,6 @@ static int token_recv(struct token_session *ts, uint8_t *type, struct tokbuf *b)
 	return PAM_SUCCESS;
 }
 
-/* A TOK_ERROR frame: the code, the token's flags now, the message. */
-static uint32_t token_error(struct token_session *ts, struct tokbuf *b, char *msg, size_t len)
-{
-	uint32_t code = TOK_E_PROTOCOL, flags = 0;
-	char *text = NULL;
-
-	if (tokbuf_get_u32(b, &code) == 0 && tokbuf_get_u32(b, &flags) == 0 &&
-	    tokbuf_get_str(b, &text) == 0)
-		snprintf(msg, len, "%s", text);
-	else
-		snprintf(msg, len, "malformed error from the token helper");
-	free(text);
-	ts->flags_after = flags;
-	return code;
-}
-
-static int cert_read(struct tokbuf *b, struct token_cert *c)
-{
-	const unsigned char *der, *id, *p;
-	size_t der_len, id_len;
-
-	if (tokbuf_get_u32(b, &c->slot) != 0 || tokbuf_get_str(b, &c->label) != 0 ||
-	    tokbuf_get_str(b, &c->serial) != 0 || tokbuf_get_u32(b, &c->flags) != 0 ||
-	    tokbuf_get_bytes(b, &der, &der_len) != 0 || tokbuf_get_bytes(b, &id, &id_len) != 0)
-		return -1;
-	p = der;
-	c->x509 = d2i_X509(NULL, &p, (long)der_len);
-	c->der = malloc(der_len ? der_len : 1);
-	if (c->x509 == NULL || p != der + der_len || c->der == NULL)
-		return -1;
-	memcpy(c->der, der, der_len);
-	c->der_len = der_len;
-	return 0;
-}
-
-static int certs_read(struct token_session *ts, struct tokbuf *b)
-{
-	uint32_t n;
-
-	if (tokbuf_get_u32(b, &n) != 0 || n > 1024)
-		return -1;
-	ts->certs = calloc(n ? n : 1, sizeof(*ts->certs));
-	if (ts->certs == NULL)
-		return -1;
-	for (uint32_t i = 0; i < n; i++) {
-		ts->ncerts = i + 1;
-		if (cert_read(b, &ts->certs[i]) != 0)
-			return -1;
-	}
-	return tokbuf_done(b);
-}
-
 static int token_list(struct token_session *ts, const struct options *o)
 {
 	struct tokbuf b;
@@ -210,11 +168,11 @@ static int token_list(struct token_session *ts, const struct options *o)
 	if (rc != PAM_SUCCESS)
 		goto out;
 	if (type == TOK_ERROR) {
-		token_error(ts, &b, msg, sizeof(msg));
+		tokparse_error(&b, &ts->flags_after, msg, sizeof(msg));
 		pam_syslog(ts->pamh, LOG_ERR, "PKCS#11 module %s cannot be loaded: %s",
 			   o->pkcs11_module, msg);
 		rc = PAM_AUTHINFO_UNAVAIL;
-	} else if (type != TOK_CERTS || certs_read(ts, &b) != 0) {
+	} else if (type != TOK_CERTS || tokparse_certs(&b, &ts->certs, &ts->ncerts) != 0) {
 		pam_syslog(ts->pamh, LOG_ERR, "token helper: malformed list of certificates");
 		rc = PAM_AUTHINFO_UNAVAIL;
 	}
@@ -244,7 +202,7 @@ static int sign_error(struct token_session *ts, struct tokbuf *b, const char *la
 {
 	char msg[256];
 
-	switch (token_error(ts, b, msg, sizeof(msg))) {
+	switch (tokparse_error(b, &ts->flags_after, msg, sizeof(msg))) {
 	case TOK_E_PIN_INCORRECT:
 	case TOK_E_PIN_INVALID:
 		snprintf(why, whylen, "wrong PIN for token '%s'", label);
@@ -268,8 +226,7 @@ static int sign_answer(struct tokbuf *b, X509 *mapped, const unsigned char *chal
 	size_t siglen;
 	uint32_t alg;
 
-	if (tokbuf_get_u32(b, &alg) != 0 || tokbuf_get_bytes(b, &sig, &siglen) != 0 ||
-	    tokbuf_done(b) != 0) {
+	if (tokparse_signed(b, &alg, &sig, &siglen) != 0) {
 		snprintf(why, whylen, "malformed signature from the token helper");
 		return PAM_AUTH_ERR;
 	}
@@ -278,6 +235,10 @@ static int sign_answer(struct tokbuf *b, X509 *mapped, const unsigned char *chal
 		return PAM_SUCCESS;
 	case TOKVERIFY_BAD:
 		snprintf(why, whylen, "the token's key does not match the mapped certificate");
+		return PAM_AUTH_ERR;
+	case TOKVERIFY_UNSUPPORTED:
+		snprintf(why, whylen, "the certificate's key is not supported (RSA, or ECDSA on "
+			 "P-256, P-384 or P-521)");
 		return PAM_AUTH_ERR;
 	default:
 		snprintf(why, whylen, "the signature cannot be checked");
@@ -327,14 +288,8 @@ void token_close(struct token_session *ts)
 	if (ts->fd >= 0)
 		close(ts->fd);
 	ts->fd = -1;
-	token_reap(ts, 0);
-	for (size_t i = 0; i < ts->ncerts; i++) {
-		free(ts->certs[i].label);
-		free(ts->certs[i].serial);
-		free(ts->certs[i].der);
-		X509_free(ts->certs[i].x509);
-	}
-	free(ts->certs);
+	(void)token_reap(ts, 0);
+	tokparse_certs_free(ts->certs, ts->ncerts);
 	ts->certs = NULL;
 	ts->ncerts = 0;
 }

@@ -10,18 +10,9 @@
 #include <sys/types.h>
 
 #include "options.h"
+#include "tokparse.h"
 
 #define TOKEN_CHALLENGE_LEN 32
-
-struct token_cert {
-	uint32_t slot;
-	char *label;
-	char *serial;
-	uint32_t flags;          /* TOK_FLAG_* */
-	unsigned char *der;
-	size_t der_len;
-	X509 *x509;
-};
 
 struct token_session {
 	pam_handle_t *pamh;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "certmap/cmd.h"
+#include "certmap/edit.h"
 
 struct command {
 	const char *name;
@@ -20,12 +21,12 @@ static const struct command commands[] = {
 	{ "lookup", cmd_lookup },
 	{ "check", cmd_check },
 	{ "explain", cmd_explain },
-	{ "list", NULL },
-	{ "add", NULL },
-	{ "remove", NULL },
-	{ "enable", NULL },
-	{ "disable", NULL },
-	{ "keys", NULL },
+	{ "list", cmd_list },
+	{ "add", cmd_add },
+	{ "remove", cmd_remove },
+	{ "enable", cmd_enable },
+	{ "disable", cmd_disable },
+	{ "keys", cmd_keys },
 };
 
 void cm_usage(FILE *f)
@@ -33,13 +34,30 @@ void cm_usage(FILE *f)
 	fprintf(f,
 		"Usage: certmap [-f MAPFILE] [-l LOCATION] COMMAND [ARGS]\n"
 		"\n"
-		"Look up, check and explain the certificate-to-user mappings of an IIS\n"
+		"Look up, check, explain and edit the certificate-to-user mappings of an IIS\n"
 		"<oneToOneMappings> file, as pam_certmap reads it.\n"
 		"\n"
 		"Commands:\n"
 		"  lookup CERT               print the userName CERT maps to at LOCATION\n"
 		"  check                     validate MAPFILE; list its errors and warnings\n"
 		"  explain CERT [--user U]   say step by step why CERT maps or does not\n"
+		"  add --user NAME [--disabled] CERT\n"
+		"                            map CERT to NAME at LOCATION, creating the file or\n"
+		"                            the location when missing\n"
+		"  remove CERT|SHA256        remove CERT's entry at LOCATION\n"
+		"  disable CERT|SHA256       set enabled=\"false\" on it\n"
+		"  enable CERT|SHA256        drop its enabled=\"false\" (true is the default)\n"
+		"  list [--json]             every entry at every location: location, userName,\n"
+		"                            enabled, SHA-256, subject, notAfter and status, one\n"
+		"                            line each, TAB-separated (\"/\" is the top level);\n"
+		"                            status is ok, disabled, expired (outside the validity\n"
+		"                            period: past notAfter or not yet valid) or dead (the\n"
+		"                            value is not a certificate: see check)\n"
+		"  keys [-v] USER            OpenSSH authorized_keys lines for the enabled, valid\n"
+		"                            RSA and ECDSA certificates that map to account USER\n"
+		"                            at LOCATION, for sshd's AuthorizedKeysCommand; exit 0\n"
+		"                            even when there are none; -v says on stderr why an\n"
+		"                            entry of USER is skipped\n"
 		"\n"
 		"Options:\n"
 		"  -f MAPFILE   the mapping file (default %s)\n"
@@ -49,10 +67,16 @@ void cm_usage(FILE *f)
 		"  --version    show the version and exit\n"
 		"\n"
 		"CERT is a file holding a certificate in PEM, DER or base64, or - for\n"
-		"standard input.\n"
+		"standard input.  For add, remove, enable and disable it may also be\n"
+		"pkcs11: for the certificate on the inserted token: --index N picks one of\n"
+		"several, --pkcs11-module PATH names the PKCS#11 module (default\n"
+		"%s).\n"
+		"SHA256 is the certificate's SHA-256 fingerprint (64 hex digits).  Edits keep\n"
+		"every other byte of MAPFILE, lock MAPFILE.lock and replace it atomically.\n"
 		"\n"
-		"Exit status: 0 success (mapped, no errors), 1 error, 2 not mapped.\n",
-		MAPFILE_DEFAULT_PATH);
+		"Exit status: 0 success (mapped, no errors), 1 error, 2 not mapped (or no\n"
+		"such entry to edit).\n",
+		MAPFILE_DEFAULT_PATH, DEFAULT_PKCS11_MODULE);
 }
 
 int cm_bad_usage(const char *fmt, ...)
@@ -88,10 +112,6 @@ static int dispatch(const struct global *g, int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[0], commands[i].name) != 0)
 			continue;
-		if (!commands[i].fn) {
-			cm_err("'%s' is not available in this version", argv[0]);
-			return CM_EXIT_ERROR;
-		}
 		/* Each command parses its own options from its argv. */
 		optind = 0;
 		return commands[i].fn(g, argc, argv);

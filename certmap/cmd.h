@@ -23,6 +23,8 @@ struct global {
 int cmd_lookup(const struct global *g, int argc, char **argv);
 int cmd_check(const struct global *g, int argc, char **argv);
 int cmd_explain(const struct global *g, int argc, char **argv);
+int cmd_list(const struct global *g, int argc, char **argv);
+int cmd_keys(const struct global *g, int argc, char **argv);
 
 /* certmap.c: the help text, to F. */
 void cm_usage(FILE *f);

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "account.h"
 #include "cert.h"
 #include "certmap/cmd.h"
@@ -71,11 +73,122 @@ static void check_time(struct check *c, const struct mapfile_entry *e, X509 *x)
 	}
 }
 
+/* Characters a shell takes literally: such a word needs no quotes. */
+static int shell_plain(const char *s)
+{
+	return s[0] != '\0' && s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				  "0123456789@%+=:,./_-")] == '\0';
+}
+
+/* S as one shell word, or PLACEHOLDER when it holds control bytes (a
+ * command to copy must not carry them) or does not fit in BUF. */
+static const char *shell_word(const char *s, const char *placeholder, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (s == NULL || s[0] == '\0')
+		return placeholder;
+	if (shell_plain(s))
+		return s;
+	buf[n++] = '\'';
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || n + 6 > len)
+			return placeholder;
+		if (*s == '\'') {
+			memcpy(buf + n, "'\\''", 4);
+			n += 4;
+		} else {
+			buf[n++] = *s;
+		}
+	}
+	buf[n++] = '\'';
+	buf[n] = '\0';
+	return buf;
+}
+
+/* The command that maps the certificate again, with the entry's location
+ * and userName: "certmap [-f FILE] [-l LOCATION] add --user NAME CERT.pem". */
+static const char *add_command(const struct check *c, const char *level_path,
+			       const struct mapfile_entry *e, char *buf, size_t len)
+{
+	char file[256], loc[256], user[256];
+	int has_file = strcmp(c->path, MAPFILE_DEFAULT_PATH) != 0;
+	int has_loc = !mapfile_path_applies(level_path, "");
+
+	snprintf(buf, len, "certmap%s%s%s%s add --user %s CERT.pem", has_file ? " -f " : "",
+		 has_file ? shell_word(c->path, "FILE", file, sizeof(file)) : "",
+		 has_loc ? " -l " : "",
+		 has_loc ? shell_word(level_path, "LOCATION", loc, sizeof(loc)) : "",
+		 shell_word(e->user_name, "NAME", user, sizeof(user)));
+	return buf;
+}
+
+/* What can be mended in place, for the dead values where there is a way. */
+static const char *dead_fix(enum mapfile_dead d)
+{
+	switch (d) {
+	case MAPFILE_DEAD_PEM:
+		return "remove the -----BEGIN/END CERTIFICATE----- lines from the value, or ";
+	case MAPFILE_DEAD_BASE64URL:
+		return "write '+' for '-' and '/' for '_' in the value, or ";
+	default:
+		return "";
+	}
+}
+
+static void check_dead(struct check *c, const char *level_path, const struct mapfile_entry *e)
+{
+	char cmd[1024];
+
+	diag(c, e->line, SEV_ERROR, "certificate value is not a certificate: %s, so it never "
+	     "matches; %smap the certificate again with 'certmap add': delete this <add> "
+	     "and run: %s",
+	     mapfile_dead_reason(e->dead), dead_fix(e->dead),
+	     add_command(c, level_path, e, cmd, sizeof(cmd)));
+}
+
+/* Why strict base64 is no certificate: the DER header of a certificate (a
+ * SEQUENCE) says how long it is, which tells a truncated value. */
+static void der_shape(const char *b64, char *out, size_t len)
+{
+	size_t n = strlen(b64), have, total, hdr = 2, i;
+	unsigned char *der = malloc(n / 4 * 3 + 1);
+	int dl;
+
+	snprintf(out, len, "its bytes are not an X.509 certificate");
+	if (der == NULL || n < 4 || (dl = EVP_DecodeBlock(der, (const unsigned char *)b64,
+							  (int)n)) < 0)
+		goto out;
+	/* EVP_DecodeBlock counts the '=' padding as zero bytes. */
+	have = (size_t)dl - (b64[n - 1] == '=') - (b64[n - 2] == '=');
+	if (have < 2 || der[0] != 0x30 || der[1] == 0x80) {
+		snprintf(out, len, "its bytes do not start as a certificate does");
+		goto out;
+	}
+	total = der[1];
+	if (der[1] > 0x80) {
+		hdr = 2 + (der[1] & 0x7fu);
+		if (hdr > 6 || hdr > have)
+			goto out;
+		for (total = 0, i = 2; i < hdr; i++)
+			total = total << 8 | der[i];
+	}
+	total += hdr;
+	if (total > have)
+		snprintf(out, len, "it is truncated: the certificate is %zu bytes long, the value "
+			 "holds %zu (a line lost when it was copied?)", total, have);
+	else if (total < have)
+		snprintf(out, len, "the value holds %zu bytes after the end of the certificate",
+			 have - total);
+out:
+	free(der);
+}
+
 /* A live value is strict base64; it must also be a certificate. */
-static void check_value(struct check *c, const struct mapfile_entry *e)
+static void check_value(struct check *c, const char *level_path, const struct mapfile_entry *e)
 {
 	X509 *x = NULL;
-	char why[256] = "";
+	char why[256] = "", shape[160], cmd[1024];
 
 	if (!e->certificate)
 		return;
@@ -90,10 +203,12 @@ static void check_value(struct check *c, const struct mapfile_entry *e)
 	case CERT_BAD:
 	case CERT_CONFIG:  /* not returned by decoding */
 		/* why would only say "not PEM, DER or base64": no help here. */
+		der_shape(e->certificate, shape, sizeof(shape));
 		diag(c, e->line, SEV_ERROR,
-		     "certificate value is base64 but does not decode to an X.509 certificate, "
-		     "so it never matches; take the value from the certificate file again, "
-		     "e.g. with 'certmap add --user NAME cert.pem'");
+		     "certificate value is base64 but does not decode to an X.509 certificate: "
+		     "%s, so it never matches; map the certificate again with 'certmap add': "
+		     "delete this <add> and run: %s", shape,
+		     add_command(c, level_path, e, cmd, sizeof(cmd)));
 		break;
 	}
 	X509_free(x);
@@ -144,10 +259,9 @@ static void check_entry(void *ctx, const char *level_path, const struct mapfile_
 	struct check *c = ctx;
 
 	if (e->dead != MAPFILE_LIVE)
-		diag(c, e->line, SEV_ERROR, "certificate value is not a certificate: %s; %s",
-		     mapfile_dead_reason(e->dead), mapfile_dead_hint(e->dead));
+		check_dead(c, level_path, e);
 	else
-		check_value(c, e);
+		check_value(c, level_path, e);
 	check_user(c, level_path, e);
 	/* Only the presence is told: the value itself is never printed. */
 	if (e->password_plain)

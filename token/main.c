@@ -2,6 +2,7 @@
  * frames on stdin/stdout, so PKCS#11 code never runs inside the caller. */
 #include "config.h"
 #include "helper.h"
+#include "tokparse.h"
 #include "tokproto.h"
 
 #include <errno.h>
@@ -13,9 +14,6 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-
-#define CHALLENGE_MIN 32
-#define CHALLENGE_MAX 1024
 
 /* Exit codes: 0 when every request got its answer (a TOK_ERROR about the
  * module, the PIN or the key is an answer), 1 otherwise. */
@@ -145,9 +143,7 @@ static int handle_list(const struct chan *ch, struct p11 *p)
 	rc = read_request(ch, TOK_LIST, &b, DONE_FAIL);
 	if (rc != GO_ON)
 		goto out;
-	tokbuf_get_str(&b, &module);
-	tokbuf_get_str(&b, &label);
-	if (tokbuf_done(&b) != 0) {
+	if (tokparse_list(&b, &module, &label) != 0) {
 		rc = protocol_error(ch, "malformed TOK_LIST");
 		goto out;
 	}
@@ -183,38 +179,9 @@ static int send_result(const struct chan *ch, const struct p11_result *r)
 	return rc == 0 ? DONE_OK : DONE_FAIL;
 }
 
-/* The request, with the PIN and the challenge copied out of the frame so
- * the frame (and its copy of the PIN) is wiped before the token sees it. */
-struct sign_req {
-	uint32_t index;
-	char *pin;
-	size_t pin_len;
-	unsigned char *chal;
-	size_t chal_len;
-};
-
-static int parse_sign(struct tokbuf *b, const struct p11 *p, struct sign_req *req)
-{
-	const unsigned char *c;
-
-	tokbuf_get_u32(b, &req->index);
-	tokbuf_get_str(b, &req->pin);
-	req->pin_len = req->pin != NULL ? strlen(req->pin) : 0;
-	tokbuf_get_bytes(b, &c, &req->chal_len);
-	if (tokbuf_done(b) != 0 || req->index >= p11_count(p))
-		return -1;
-	if (req->chal_len < CHALLENGE_MIN || req->chal_len > CHALLENGE_MAX)
-		return -1;
-	req->chal = malloc(req->chal_len);
-	if (req->chal == NULL)
-		return -1;
-	memcpy(req->chal, c, req->chal_len);
-	return 0;
-}
-
 static int handle_sign(const struct chan *ch, struct p11 *p)
 {
-	struct sign_req req = { 0 };
+	struct tok_sign_req req = { 0 };
 	struct p11_result r = { 0 };
 	struct tokbuf b;
 	int rc;
@@ -224,7 +191,7 @@ static int handle_sign(const struct chan *ch, struct p11 *p)
 	rc = read_request(ch, TOK_SIGN, &b, DONE_OK);
 	if (rc != GO_ON)
 		goto out;
-	if (parse_sign(&b, p, &req) != 0) {
+	if (tokparse_sign(&b, p11_count(p), &req) != 0) {
 		rc = protocol_error(ch, "malformed TOK_SIGN");
 		goto out;
 	}
@@ -232,11 +199,7 @@ static int handle_sign(const struct chan *ch, struct p11 *p)
 	p11_sign(p, req.index, req.pin, req.chal, req.chal_len, &r);
 	rc = send_result(ch, &r);
 out:
-	if (req.pin != NULL) {
-		explicit_bzero(req.pin, req.pin_len);
-		free(req.pin);
-	}
-	free(req.chal);
+	tokparse_sign_free(&req);
 	p11_result_free(&r);
 	tokbuf_free(&b);
 	return rc;

@@ -200,9 +200,8 @@ cm -x lookup "$P/alice.pem"
 t "unknown option: exit 1, named" 'rc_is 1 && err_has "-x"'
 cm frobnicate
 t "unknown command: exit 1, named" 'rc_is 1 && err_has "frobnicate"'
-cm -f "$T/one.xml" add --user alice "$P/alice.pem"
-t "add is not available in this version, exit 1" \
-	'rc_is 1 && err_has "'"'add'"' is not available in this version"'
+cm -f "$T/one.xml" add "$P/alice.pem"
+t "add without --user: exit 1, says what is missing" 'rc_is 1 && err_has "user"'
 cm -f "$T/one.xml" lookup
 t "lookup without CERT: exit 1" 'rc_is 1 && err_has "usage"'
 

@@ -2470,6 +2470,94 @@ START_TEST(test_threads_parse_concurrently)
 }
 END_TEST
 
+/* What mapfile_foreach_effective handed over: users in order, and the
+ * section attributes it passed along. */
+struct eff {
+	size_t n;
+	char user[8][16];
+	int section_enabled, one_to_one_enabled;
+	char domain[16];
+};
+
+static void eff_add(void *ctx, const struct mapfile_answer *ans)
+{
+	struct eff *f = ctx;
+
+	ck_assert_ptr_nonnull(ans->entry);
+	if (f->n >= 8)
+		return;
+	snprintf(f->user[f->n++], sizeof(f->user[0]), "%s",
+		 ans->entry->user_name != NULL ? ans->entry->user_name : "(null)");
+	f->section_enabled = ans->section_enabled;
+	f->one_to_one_enabled = ans->one_to_one_enabled;
+	snprintf(f->domain, sizeof(f->domain), "%s",
+		 ans->default_logon_domain != NULL ? ans->default_logon_domain : "(null)");
+}
+
+/* The users of the effective collection at Q, joined by spaces. */
+static void eff_walk(const struct mapfile *mf, const char *q, struct eff *f, char *users,
+		     size_t len)
+{
+	memset(f, 0, sizeof(*f));
+	mapfile_foreach_effective(mf, q, eff_add, f);
+	users[0] = '\0';
+	for (size_t i = 0; i < f->n; i++)
+		snprintf(users + strlen(users), len - strlen(users), "%s%s", i ? " " : "",
+			 f->user[i]);
+}
+
+#define ADD(u, c) "<add userName=\"" u "\" certificate=\"" c "\" />\n"
+
+START_TEST(test_foreach_effective_levels_and_clear)
+{
+	struct mapfile_params p = { 0 };
+	struct mapfile *mf;
+	struct eff f;
+	char users[128];
+	/* Levels out of depth order in the document: the walk orders them. */
+	const char *doc =
+		"<configuration>\n"
+		LOC_OPEN("app/sub") "<" SEC " oneToOneCertificateMappingsEnabled=\"false\">\n"
+		"<oneToOneMappings>\n" ADD("erin", "EEEE") "</oneToOneMappings>\n</" SEC ">\n"
+		LOC_CLOSE
+		AUTH_OPEN "<" SEC " enabled=\"true\" defaultLogonDomain=\"EX\">\n<oneToOneMappings>\n"
+		ADD("alice", "AAAA") "<add userName=\"bob\" enabled=\"false\" certificate=\"BBBB\"/>\n"
+		"</oneToOneMappings>\n</" SEC ">\n" AUTH_CLOSE
+		LOC_OPEN("app") "<" SEC ">\n<oneToOneMappings>\n"
+		ADD("carol", "CCCC") "<clear />\n" ADD("dave", "DDDD")
+		"</oneToOneMappings>\n</" SEC ">\n" LOC_CLOSE
+		LOC_OPEN("other") "<" SEC " enabled=\"false\">\n<oneToOneMappings>\n"
+		ADD("frank", "FFFF") "</oneToOneMappings>\n</" SEC ">\n" LOC_CLOSE
+		"</configuration>\n";
+
+	p.keep_all = 1;
+	mf = parse_ok(doc, &p);
+	eff_walk(mf, "", &f, users, sizeof(users));
+	ck_assert_str_eq(users, "alice bob");
+	ck_assert_int_eq(f.section_enabled, 1);
+	ck_assert_int_eq(f.one_to_one_enabled, 1);
+	ck_assert_str_eq(f.domain, "EX");
+	eff_walk(mf, "app", &f, users, sizeof(users));
+	ck_assert_str_eq(users, "dave");
+	eff_walk(mf, "APP/Sub/deeper", &f, users, sizeof(users));
+	ck_assert_str_eq(users, "dave erin");
+	ck_assert_int_eq(f.section_enabled, 1);
+	ck_assert_int_eq(f.one_to_one_enabled, 0);
+	eff_walk(mf, "other", &f, users, sizeof(users));
+	ck_assert_str_eq(users, "alice bob frank");
+	ck_assert_int_eq(f.section_enabled, 0);
+	eff_walk(mf, "application", &f, users, sizeof(users));
+	ck_assert_str_eq(users, "alice bob");
+	mapfile_free(mf);
+	/* Without keep_all nor candidates no entry is kept, so none is walked. */
+	p.keep_all = 0;
+	mf = parse_ok(doc, &p);
+	eff_walk(mf, "app/sub", &f, users, sizeof(users));
+	ck_assert_uint_eq(f.n, 0);
+	mapfile_free(mf);
+}
+END_TEST
+
 /* ------------------------------------------------------------- suite */
 
 Suite *unit_suite(void)
@@ -2560,6 +2648,7 @@ Suite *unit_suite(void)
 	tcase_add_test(mat, test_explain_says_something);
 	tcase_add_test(mat, test_multiple_candidates);
 	tcase_add_test(mat, test_threads_parse_concurrently);
+	tcase_add_test(mat, test_foreach_effective_levels_and_clear);
 	tcase_set_timeout(mat, 60);
 	suite_add_tcase(s, mat);
 

@@ -1,0 +1,178 @@
+/* tokread.c - the certificates of the inserted tokens for CERT "pkcs11:",
+ * listed by pam_certmap_token as for the module, so nothing is exported. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "cert.h"
+#include "certmap/edit.h"
+#include "options.h"
+#include "tokparse.h"
+#include "tokproto.h"
+
+#ifndef TOKEN_HELPER_PATH
+#error "TOKEN_HELPER_PATH must name the installed pam_certmap_token"
+#endif
+
+extern char **environ;
+
+struct helper {
+	pid_t pid;
+	int fd;
+};
+
+/* The helper talks on its stdin and stdout; its stderr stays ours, so an
+ * administrator sees what the PKCS#11 module complains about. */
+static int helper_start(struct helper *h)
+{
+	char *const argv[] = { "pam_certmap_token", NULL };
+	int sv[2];
+
+	h->fd = -1;
+	h->pid = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		cm_err("cannot start the token helper: %s", strerror(errno));
+		return -1;
+	}
+	h->pid = fork();
+	if (h->pid < 0) {
+		cm_err("cannot start the token helper: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (h->pid == 0) {
+		if (dup2(sv[1], STDIN_FILENO) >= 0 && dup2(sv[1], STDOUT_FILENO) >= 0)
+			execve(TOKEN_HELPER_PATH, argv, environ);
+		_exit(127);
+	}
+	close(sv[1]);
+	h->fd = sv[0];
+	return 0;
+}
+
+/* Close the channel (the helper exits on it) and reap it: a second, then
+ * SIGKILL.  Says why when it ended badly. */
+static void helper_stop(struct helper *h)
+{
+	int status = 0;
+	pid_t r = 0;
+
+	if (h->fd >= 0)
+		close(h->fd);
+	h->fd = -1;
+	if (h->pid <= 0)
+		return;
+	for (int i = 0; i < 100 && r == 0; i++) {
+		r = waitpid(h->pid, &status, WNOHANG);
+		if (r == 0)
+			nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
+	if (r == 0) {
+		kill(h->pid, SIGKILL);
+		r = waitpid(h->pid, &status, 0);
+	}
+	if (r == h->pid && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		cm_err("the token helper %s could not be run", TOKEN_HELPER_PATH);
+	else if (r == h->pid && WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
+		cm_err("the token helper died (signal %d)", WTERMSIG(status));
+	h->pid = -1;
+}
+
+/* TOK_LIST for every token of MODULE; the answer into *CERTS. */
+static int list_certs(struct helper *h, const char *module, struct token_cert **certs,
+		      size_t *n)
+{
+	struct tokbuf b;
+	uint8_t type = 0;
+	uint32_t flags;
+	char msg[256];
+	int rc = -1;
+
+	tokbuf_init(&b);
+	tokbuf_put_str(&b, module);
+	tokbuf_put_str(&b, "");
+	if (b.error || tok_write_frame(h->fd, TOK_LIST, &b) != 0 ||
+	    tok_read_frame(h->fd, &type, &b, OPTIONS_DEFAULT_TIMEOUT * 1000) != 0) {
+		cm_err("the token helper did not answer%s",
+		       errno == ETIMEDOUT ? " in time" : "");
+	} else if (type == TOK_ERROR) {
+		tokparse_error(&b, &flags, msg, sizeof(msg));
+		cm_err("PKCS#11 module %s cannot be used: %s", module, msg);
+	} else if (type != TOK_CERTS || tokparse_certs(&b, certs, n) != 0) {
+		cm_err("the token helper sent a malformed list of certificates");
+	} else {
+		rc = 0;
+	}
+	tokbuf_free(&b);
+	return rc;
+}
+
+/* Several certificates and no --index: the admin chooses from this list. */
+static void show_choices(const struct token_cert *certs, size_t n)
+{
+	cm_err("the tokens hold %zu certificates; choose one with --index N:", n);
+	for (size_t i = 0; i < n; i++) {
+		char hex[65] = "?", label[128];
+		char *subject = cert_subject(certs[i].x509);
+
+		if (cert_sha256_hex(certs[i].x509, hex) != CERT_OK)
+			snprintf(hex, sizeof(hex), "?");
+		fprintf(stderr, "  %zu: token %s, %s, SHA-256 %s\n", i + 1,
+			cm_quote(certs[i].label, label, sizeof(label)),
+			subject ? subject : "(no subject)", hex);
+		OPENSSL_free(subject);
+	}
+}
+
+int tokread_cert(const char *module, long index, struct cm_cert *c)
+{
+	struct token_cert *certs = NULL;
+	struct helper h;
+	size_t n = 0, pick;
+	int rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	c->name = "pkcs11:";
+	if (helper_start(&h) != 0)
+		return -1;
+	if (list_certs(&h, module, &certs, &n) != 0) {
+		helper_stop(&h);
+		return -1;
+	}
+	helper_stop(&h);
+	if (n == 0) {
+		cm_err("no certificate on any token of PKCS#11 module %s", module);
+		goto out;
+	}
+	if (index > (long)n) {
+		cm_err("--index %ld: the tokens hold %zu certificate%s", index, n,
+		       n > 1 ? "s" : "");
+		goto out;
+	}
+	if (index <= 0 && n > 1) {
+		show_choices(certs, n);
+		goto out;
+	}
+	pick = index > 0 ? (size_t)index - 1 : 0;
+	c->x509 = certs[pick].x509;
+	certs[pick].x509 = NULL;
+	if (cert_der(c->x509, &c->der, &c->der_len) != CERT_OK) {
+		cm_err("cannot encode the token's certificate as DER");
+		goto out;
+	}
+	rc = 0;
+out:
+	tokparse_certs_free(certs, n);
+	return rc;
+}
