@@ -14,6 +14,9 @@
 /* Past this, a passwd entry is not an account but a broken database. */
 #define PWBUF_MAX ((size_t)1024 * 1024)
 #define PWBUF_MIN ((size_t)1024)
+/* Longer names are no account and are never handed to NSS: its modules need
+ * not cope with them (nss_systemd aborts the process on a name of a few MB). */
+#define ACCOUNT_NAME_MAX ((size_t)1024)
 
 /* getpwnam_r(3) lists these as "the name was not found". */
 static int is_not_found(int err)
@@ -117,7 +120,8 @@ enum account_status account_resolve(const char *name, const char *default_domain
 	int nomem;
 
 	*out = NULL;
-	if (name == NULL || name[0] == '\0')
+	if (name == NULL || name[0] == '\0' ||
+	    strnlen(name, ACCOUNT_NAME_MAX + 1) > ACCOUNT_NAME_MAX)
 		goto out;
 	st = lookup(name, out);
 	if (st != ACCOUNT_UNKNOWN)

@@ -815,6 +815,18 @@ static enum mapfile_status parse_error(struct pstate *s)
 	return s->err->status;
 }
 
+/* Expat guesses UTF-16 from "<" and a NUL byte when there is no byte-order
+ * mark; XML 1.0 (4.3.3) requires the mark, and so does SPEC 2.1. */
+static enum mapfile_status check_start(struct pstate *s, const char *p, size_t n)
+{
+	if ((n > 0 && p[0] == '\0') || (n > 1 && p[1] == '\0')) {
+		mf_error(s->err, MAPFILE_INVALID, 1, 1, "UTF-16 without a byte-order mark (or a "
+			 "NUL byte): save the file as UTF-8, or as UTF-16 with a BOM");
+		return MAPFILE_INVALID;
+	}
+	return MAPFILE_OK;
+}
+
 static enum mapfile_status parse_fd(struct pstate *s)
 {
 	size_t total = 0;
@@ -834,6 +846,8 @@ static enum mapfile_status parse_fd(struct pstate *s)
 			mf_error(s->err, MAPFILE_IO, 0, 0, "read failed: %s", strerror(errno));
 			return MAPFILE_IO;
 		}
+		if (total == 0 && check_start(s, buf, (size_t)r) != MAPFILE_OK)
+			return MAPFILE_INVALID;
 		total += (size_t)r;
 		if (total > s->a->max_size) {
 			mf_error(s->err, MAPFILE_UNSAFE, 0, 0, "grew beyond the size limit of %zu "
@@ -852,6 +866,8 @@ static enum mapfile_status parse_buf(struct pstate *s)
 	const char *p = s->a->buf;
 	size_t left = s->a->len;
 
+	if (check_start(s, p, left) != MAPFILE_OK)
+		return MAPFILE_INVALID;
 	/* XML_Parse takes an int length: feed large buffers in pieces. */
 	do {
 		int n = left > (size_t)1 << 30 ? 1 << 30 : (int)left;

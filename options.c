@@ -106,8 +106,6 @@ static int opt_apply(const struct opt_def *d, const char *arg, const char *value
 		}
 		if (value != NULL && strcmp(value, "pkcs11") == 0) {
 			o->source = SOURCE_PKCS11;
-	o->pkcs11_module = DEFAULT_PKCS11_MODULE;
-	o->token_timeout = OPTIONS_DEFAULT_TIMEOUT;
 			return 0;
 		}
 		snprintf(err, errlen, "malformed option '%s': source is pkcs11 or env", arg);

@@ -11,6 +11,7 @@ enum tokverify_result {
 	TOKVERIFY_OK = 0,
 	TOKVERIFY_BAD,        /* does not verify, or the algorithm does not fit the key */
 	TOKVERIFY_ERROR,      /* out of memory, unreadable key */
+	TOKVERIFY_UNSUPPORTED,/* not RSA or ECDSA on P-256, P-384, P-521 (SPEC 3.3) */
 };
 
 enum tokverify_result tokverify(X509 *cert, uint32_t alg, const unsigned char *data,
