@@ -218,6 +218,18 @@ START_TEST(options_of_the_other_source_are_refused)
 }
 END_TEST
 
+START_TEST(source_after_its_options_keeps_them)
+{
+	struct options o;
+	char err[256];
+
+	ck_assert_int_eq(PARSE(&o, err, "pkcs11_module=/usr/lib/x.so", "token_timeout=4",
+			       "source=pkcs11"), 0);
+	ck_assert_str_eq(o.pkcs11_module, "/usr/lib/x.so");
+	ck_assert_int_eq(o.token_timeout, 4);
+}
+END_TEST
+
 START_TEST(last_value_wins)
 {
 	struct options o;
@@ -248,6 +260,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, crl_file_needs_a_trust_anchor);
 	tcase_add_test(tc, first_pass_options_exclude_each_other);
 	tcase_add_test(tc, options_of_the_other_source_are_refused);
+	tcase_add_test(tc, source_after_its_options_keeps_them);
 	tcase_add_test(tc, last_value_wins);
 	suite_add_tcase(s, tc);
 	return s;
