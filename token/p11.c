@@ -29,6 +29,7 @@ struct found {
 struct raw {
 	void *dl;
 	CK_FUNCTION_LIST_PTR f;
+	int own;
 };
 
 struct p11 {
@@ -66,6 +67,8 @@ void p11_free(struct p11 *p)
 	/* Releasing the slots also wipes libp11's copy of the PIN. */
 	if (p->slots != NULL)
 		PKCS11_release_all_slots(p->ctx, p->slots, p->nslots);
+	if (p->raw.own)
+		(void)p->raw.f->C_Finalize(NULL);
 	if (p->raw.dl != NULL)
 		dlclose(p->raw.dl);
 	if (p->loaded)
@@ -123,12 +126,18 @@ static unsigned long ckr_from_queue(void)
 static int raw_bind(struct raw *r, const char *module)
 {
 	CK_C_GetFunctionList get;
+	CK_RV rv;
 
 	r->dl = dlopen(module, RTLD_LAZY | RTLD_LOCAL | RTLD_NOLOAD);
 	if (r->dl == NULL)
 		return -1;
 	get = (CK_C_GetFunctionList)dlsym(r->dl, "C_GetFunctionList");
 	if (get == NULL || get(&r->f) != CKR_OK || r->f == NULL)
+		return -1;
+	rv = r->f->C_Initialize(NULL);
+	if (rv == CKR_OK)
+		r->own = 1;
+	else if (rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
 		return -1;
 	return 0;
 }

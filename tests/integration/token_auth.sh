@@ -112,6 +112,16 @@ t_no_log_text "the PIN is not logged" "$PIN"
 tok_svc ta-default mapfile="$MAP" pkcs11_module="$HSM_LIB" token_label=p256
 t_tok "without source= the token is the source" PAM_SUCCESS $PIN ta-default alice
 
+# The default PKCS#11 module is p11-kit's proxy, which finds SoftHSM2 through
+# its module file; each C_GetFunctionList of the proxy is a fresh instance.
+if [ -f /usr/share/p11-kit/modules/softhsm2.module ]; then
+	tok_svc ta-proxy mapfile="$MAP" token_label=p256
+	t_tok "the default module (p11-kit's proxy) reaches the token" PAM_SUCCESS $PIN \
+		ta-proxy alice
+else
+	tap_skip "the default module (p11-kit's proxy)" "no p11-kit module file for softhsm2"
+fi
+
 tok_svc ta-pair $BASE token_label=pair
 t_tok "a token with an unmapped and a mapped certificate" PAM_SUCCESS $PIN ta-pair alice
 
