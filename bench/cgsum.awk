@@ -1,0 +1,54 @@
+# cgsum.awk - sums one callgrind output file: its total, the self cost of each object, and
+# the inclusive cost of the functions named in FNS (space-separated), for bench/run.
+#
+# Usage: awk -v FNS="main p11_list" -f cgsum.awk callgrind.out.PID
+# Prints tab-separated lines: "total N", then "ob NAME N" (self cost of an object, by file
+# name) and "fn NAME N" (inclusive cost of a function).
+# Inclusive cost is self plus the cost of calls made, calls to itself left out.
+
+# A name field "(id) name", "(id)" or "name": names are given once per id, then reused.
+function name(kind, s,	id) {
+	if (match(s, /^\([0-9]+\)/)) {
+		id = substr(s, 2, RLENGTH - 2)
+		s = substr(s, RLENGTH + 1)
+		sub(/^ /, "", s)
+		if (s != "")
+			names[kind, id] = s
+		return names[kind, id]
+	}
+	return s
+}
+
+BEGIN {
+	n = split(FNS, list, " ")
+	for (i = 1; i <= n; i++)
+		want[list[i]] = 1
+}
+
+/^summary:/ { total = $2; next }
+/^ob=/ { ob = name("ob", substr($0, 4)); sub(/^.*\//, "", ob); next }
+/^fn=/ { fn = name("fn", substr($0, 4)); next }
+/^cob=/ { name("ob", substr($0, 5)); next }
+/^cfn=/ { cfn = name("fn", substr($0, 5)); next }
+/^(fl|fi|fe)=/ { name("fl", substr($0, 4)); next }
+/^(cfi|cfl)=/ { name("fl", substr($0, 5)); next }
+/^calls=/ { incall = 1; next }
+/^[0-9+*-]/ {
+	c = $NF
+	if (incall) {
+		incall = 0
+		if (cfn != fn)
+			incl[fn] += c
+	} else {
+		self[ob] += c
+		incl[fn] += c
+	}
+}
+
+END {
+	printf "total\t%d\n", total
+	for (o in self)
+		printf "ob\t%s\t%d\n", o, self[o]
+	for (f in want)
+		printf "fn\t%s\t%d\n", f, incl[f] + 0
+}
