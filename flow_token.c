@@ -131,7 +131,8 @@ int flow_token(struct request *rq)
 	if (rc != PAM_SUCCESS)
 		goto out;
 	rq->token_label = strdup(ts.certs[chosen].label);
-	rq->chosen = X509_dup(ts.certs[chosen].x509);
+	if (X509_up_ref(ts.certs[chosen].x509) == 1)
+		rq->chosen = ts.certs[chosen].x509;
 	if (rq->token_label == NULL || rq->chosen == NULL)
 		rc = PAM_BUF_ERR;
 out:
