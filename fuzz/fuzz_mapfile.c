@@ -1,0 +1,183 @@
+/* fuzz_mapfile.c - libFuzzer harness for the mapping-file parser, validator
+ * and queries; the same document loaded with and without keep_all must agree. */
+#include "config.h"
+#include "mapfile.h"
+#include "fuzz/fuzz.h"
+
+#include <string.h>
+
+/* Input: one mode byte, then the document.  Mode bit 0: which of the two
+ * loads gets explained and walked; bit 1: bob's certificate is a second
+ * candidate. */
+#define MODE_EXPLAIN_KEEP_ALL 0x01
+#define MODE_TWO_CANDIDATES 0x02
+
+#define MAX_LOCATIONS 16
+
+static const char *const fixed_locations[] = {
+	"", "webapp", "intranet", "WebApp/sub/../x", "Site/App", "a/b/c", "/", "x//y/./z",
+};
+
+static unsigned char *cand_der[2];
+static size_t cand_len[2];
+
+struct loaded {
+	enum mapfile_status st;
+	struct mapfile_error err;
+	struct mapfile *mf;
+};
+
+/* What both loads must say alike about the candidates' entries. */
+struct entry_list {
+	size_t n;
+	unsigned long line[64], column[64];
+	int cand[64], enabled[64];
+	const char *user[64];
+	char *paths[MAX_LOCATIONS];
+	size_t npaths;
+};
+
+static void collect(void *ctx, const char *level_path, const struct mapfile_entry *e)
+{
+	struct entry_list *l = ctx;
+	size_t i;
+
+	/* The strings must be readable whole; the hint too. */
+	if (strlen(level_path) + strlen(mapfile_dead_reason(e->dead)) +
+	    strlen(mapfile_dead_hint(e->dead)) + (e->user_name ? strlen(e->user_name) : 0) +
+	    (e->certificate ? strlen(e->certificate) : 0) == (size_t)-1)
+		abort();
+	for (i = 0; i < l->npaths && strcmp(l->paths[i], level_path) != 0; i++)
+		;
+	if (i == l->npaths && l->npaths < MAX_LOCATIONS)
+		l->paths[l->npaths++] = strdup(level_path);
+	if (e->cand < 0 || l->n >= 64)
+		return;
+	l->line[l->n] = e->line;
+	l->column[l->n] = e->column;
+	l->cand[l->n] = e->cand;
+	l->enabled[l->n] = e->enabled;
+	l->user[l->n] = e->user_name;
+	l->n++;
+}
+
+static void trace(void *ctx, const char *line)
+{
+	size_t *total = ctx;
+
+	*total += strlen(line);
+}
+
+static int str_eq(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static void same_answer(const struct mapfile *a, const struct mapfile *b, const char *loc,
+			int cand)
+{
+	struct mapfile_answer x, y;
+
+	mapfile_query(a, loc, cand, &x);
+	mapfile_query(b, loc, cand, &y);
+	if (x.section_enabled != y.section_enabled ||
+	    x.one_to_one_enabled != y.one_to_one_enabled ||
+	    !str_eq(x.default_logon_domain, y.default_logon_domain) ||
+	    (x.entry == NULL) != (y.entry == NULL) ||
+	    (x.entry != NULL && x.entry->line != y.entry->line) ||
+	    !str_eq(mapfile_answer_user(&x), mapfile_answer_user(&y)))
+		fuzz_die("the answer depends on keep_all");
+}
+
+static void same_entries(const struct entry_list *x, const struct entry_list *y)
+{
+	if (x->n != y->n)
+		fuzz_die("keep_all changes which entries hold a candidate");
+	for (size_t i = 0; i < x->n; i++)
+		if (x->line[i] != y->line[i] || x->column[i] != y->column[i] ||
+		    x->cand[i] != y->cand[i] || x->enabled[i] != y->enabled[i] ||
+		    !str_eq(x->user[i], y->user[i]))
+			fuzz_die("keep_all changes an entry");
+}
+
+static void load(const uint8_t *doc, size_t len, int keep_all, size_t ncand, struct loaded *l)
+{
+	struct mapfile_params p = {
+		.keep_all = keep_all,
+		.cand_der = (const unsigned char *const *)cand_der,
+		.cand_len = cand_len,
+		.ncand = ncand,
+	};
+
+	l->st = mapfile_parse_buffer((const char *)doc, len, &p, &l->mf, &l->err);
+	if ((l->st == MAPFILE_OK) != (l->mf != NULL))
+		fuzz_die("status and model disagree");
+	if (memchr(l->err.reason, '\0', sizeof(l->err.reason)) == NULL)
+		fuzz_die("reason not terminated");
+}
+
+/* Explain and walk one load for every location, and compare the answers of
+ * both loads. */
+static void exercise(struct loaded *walked, struct loaded *other, size_t ncand)
+{
+	struct entry_list lw = { 0 }, lo = { 0 };
+	size_t total = 0;
+
+	mapfile_foreach_entry(walked->mf, collect, &lw);
+	mapfile_foreach_entry(other->mf, collect, &lo);
+	same_entries(&lw, &lo);
+	for (size_t i = 0; i < sizeof(fixed_locations) / sizeof(fixed_locations[0]) + lw.npaths;
+	     i++) {
+		const char *loc = i < lw.npaths ? lw.paths[i] : fixed_locations[i - lw.npaths];
+
+		for (int cand = -1; cand < (int)ncand; cand++)
+			same_answer(walked->mf, other->mf, loc, cand);
+		/* Explaining formats every line: one candidate per location. */
+		mapfile_explain(walked->mf, loc, (int)(i % (ncand + 1)) - 1, trace, &total);
+	}
+	for (size_t i = 0; i < lw.npaths; i++)
+		free(lw.paths[i]);
+	for (size_t i = 0; i < lo.npaths; i++)
+		free(lo.paths[i]);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	X509 *a = fuzz_cert(FUZZ_ALICE_PEM), *b = fuzz_cert(FUZZ_BOB_PEM);
+
+	(void)argc;
+	(void)argv;
+	cand_der[0] = fuzz_der(a, &cand_len[0]);
+	cand_der[1] = fuzz_der(b, &cand_len[1]);
+	X509_free(a);
+	X509_free(b);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct loaded plain = { 0 }, all = { 0 };
+	size_t ncand;
+	uint8_t mode;
+
+	if (size < 1)
+		return 0;
+	mode = data[0];
+	ncand = mode & MODE_TWO_CANDIDATES ? 2 : 1;
+	load(data + 1, size - 1, 0, ncand, &plain);
+	load(data + 1, size - 1, 1, ncand, &all);
+	if (plain.st != all.st || plain.err.line != all.err.line ||
+	    plain.err.column != all.err.column || strcmp(plain.err.reason, all.err.reason) != 0)
+		fuzz_die("keep_all changes the verdict on the file");
+	if (plain.st == MAPFILE_OK) {
+		if (mode & MODE_EXPLAIN_KEEP_ALL)
+			exercise(&all, &plain, ncand);
+		else
+			exercise(&plain, &all, ncand);
+	}
+	mapfile_free(plain.mf);
+	mapfile_free(all.mf);
+	return 0;
+}
