@@ -148,7 +148,7 @@ static int sb_attr(struct sbuf *b, const char *s, int utf8)
 		const char *sp = strchr(special, *u);
 		unsigned long cp;
 		size_t n = utf8_char(u, &cp);
-		char ref[16];
+		char ref[24];
 
 		if (n == 0 || cp < 0x20 || cp == 0x7f || cp == 0xfffe || cp == 0xffff)
 			return -1;
