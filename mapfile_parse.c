@@ -541,6 +541,11 @@ static void rule_add(struct pstate *s, const char **atts)
 	if (check_attrs(s, "add", atts, rule_add_attrs, RA_N, v) != 0)
 		return;
 	field = enum_index(cert_fields, v[RA_FIELD]);
+	if (field < 0) {
+		/* check_attrs refuses it first; fail closed all the same */
+		fail(s, MAPFILE_INVALID, "<add> has no valid certificateField");
+		return;
+	}
 	cs = bool_or(v[RA_CASE], 1);
 	k = b64key_raw(v[RA_SUB]);
 	k2 = b64key_raw(v[RA_MATCH]);

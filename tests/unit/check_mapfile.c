@@ -1622,7 +1622,7 @@ START_TEST(test_match_dead_entries_never_match)
 	struct seen seen;
 	struct mapfile *mf;
 	unsigned char sha1[20], sha256[32];
-	char sha1hex[41], sha1spaced[60], sha256hex[65];
+	char sha1hex[41], sha1spaced[61], sha256hex[65];
 	char *pem, *url, *lost, *eqmid, *bits, *star, *doc;
 	size_t n;
 
