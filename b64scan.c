@@ -139,6 +139,26 @@ static struct b64key key_bytes(const unsigned char *p, struct b64key k)
 
 static const struct b64key scan_seed = { 0x243f6a8885a308d3ULL, 0x13198a2e03707344ULL };
 
+/* The careful walk, for a value with whitespace: anywhere, and padding must end the value. */
+static void scan_spaced(const unsigned char *v, size_t *n, size_t *pads, unsigned *last,
+			int *pad_bad)
+{
+	for (const unsigned char *p = v; *p != '\0'; p++) {
+		unsigned c = b64_class[*p];
+
+		if (c == C_SPACE)
+			continue;
+		(*n)++;
+		if (c >= 1 && c <= 64) {
+			if (*pads != 0)
+				*pad_bad = 1;
+			*last = c - 1;
+		} else if (c == C_PAD) {
+			(*pads)++;
+		}
+	}
+}
+
 void b64scan(const char *value, struct b64scan *out)
 {
 	const unsigned char *v = (const unsigned char *)value, *p;
@@ -150,21 +170,7 @@ void b64scan(const char *value, struct b64scan *out)
 		m |= class_bits[b64_class[*p]];
 	len = (size_t)(p - v);
 	if (m & M_SPACE) {
-		/* The careful walk: whitespace anywhere, padding must end the value. */
-		for (p = v; *p != '\0'; p++) {
-			unsigned c = b64_class[*p];
-
-			if (c == C_SPACE)
-				continue;
-			n++;
-			if (c >= 1 && c <= 64) {
-				if (pads != 0)
-					pad_bad = 1;
-				last = c - 1;
-			} else if (c == C_PAD) {
-				pads++;
-			}
-		}
+		scan_spaced(v, &n, &pads, &last, &pad_bad);
 	} else {
 		const unsigned char *q = (m & M_PAD) ? memchr(v, '=', len) : v + len;
 

@@ -325,7 +325,7 @@ enum cert_status cert_sha256_hex(X509 *x, char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
+	unsigned int mdlen = 0;
 	enum cert_status st;
 	unsigned char *der;
 	size_t len;
@@ -339,7 +339,7 @@ enum cert_status cert_sha256_hex(X509 *x, char out[65])
 		st = CERT_NOMEM;
 		goto out;
 	}
-	for (i = 0; i < mdlen; i++) {
+	for (size_t i = 0; i < mdlen; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 0xf];
 	}

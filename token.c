@@ -28,8 +28,6 @@
 #error "TOKEN_HELPER_PATH must name the installed pam_certmap_token"
 #endif
 
-extern char **environ;
-
 /* In a setuid caller the invoker wrote the environment: the helper gets
  * none of it.  A site configures its PKCS#11 modules in files instead
  * (p11-kit's /etc/pkcs11/modules, /etc/softhsm/softhsm2.conf). */
@@ -99,7 +97,7 @@ static pid_t wait_exit(pid_t pid, int ms, int *status)
 		r = waitpid(pid, status, WNOHANG);
 		if (r != 0)
 			return r;
-		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+		nanosleep(&(struct timespec){ 0, 10L * 1000 * 1000 }, NULL);
 	}
 	return waitpid(pid, status, WNOHANG);
 }

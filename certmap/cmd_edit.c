@@ -114,7 +114,7 @@ static int parse_sha256(const char *s, unsigned char out[EDIT_SHA256_LEN])
 	size_t len = strlen(s);
 	int colons = len == EDIT_SHA256_LEN * 3 - 1;
 
-	if (len != EDIT_SHA256_LEN * 2 && !colons)
+	if (len != (size_t)EDIT_SHA256_LEN * 2 && !colons)
 		return -1;
 	for (size_t i = 0; i < EDIT_SHA256_LEN; i++) {
 		const char *p = s + i * (colons ? 3 : 2);

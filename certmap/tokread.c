@@ -24,8 +24,6 @@
 #error "TOKEN_HELPER_PATH must name the installed pam_certmap_token"
 #endif
 
-extern char **environ;
-
 struct helper {
 	pid_t pid;
 	int fd;
@@ -76,7 +74,7 @@ static void helper_stop(struct helper *h)
 	for (int i = 0; i < 100 && r == 0; i++) {
 		r = waitpid(h->pid, &status, WNOHANG);
 		if (r == 0)
-			nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+			nanosleep(&(struct timespec){ 0, 10L * 1000 * 1000 }, NULL);
 	}
 	if (r == 0) {
 		kill(h->pid, SIGKILL);

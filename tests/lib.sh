@@ -70,8 +70,10 @@ tap_skip() {
 	printf 'ok %d - %s # SKIP %s\n' "$TESTNUM" "$1" "$2"
 }
 
-# The plan comes last, so a script that dies half-way is reported as incomplete.
+# The plan comes last, so a script that dies half-way is reported as incomplete.  Under a
+# memory checker, one more test first: no process of the script had an error reported.
 tap_done() {
+	[ -n "$MEMCHECK_MODE" ] && memcheck_verdict
 	printf '1..%d\n' "$TESTNUM"
 }
 
@@ -111,6 +113,119 @@ trap lib_cleanup EXIT
 trap 'exit 1' HUP INT TERM
 # searchable by everyone: setuid.sh runs programs inside as nobody
 chmod 0711 "$T" || bail "chmod $T"
+
+# ---------------------------------------------------------------- memory checkers
+
+# CERTMAP_TEST_VALGRIND=1 (scripts/check-valgrind): every pamtester, pamdrive and certmap
+# run goes through valgrind memcheck ($MEMCHECK before the program), and so does the token
+# helper the module starts.  CERTMAP_TEST_ASAN=1 (scripts/check-sanitizers, or found in the
+# module): the build has ASan and UBSan; pamtester is not instrumented, so the runtime is
+# preloaded first ($PRELOAD_FIRST, preload_list).  Reports go to files in $MEMDIR, since the
+# helper's stderr is /dev/null and the tests read the callers' output; tap_done turns any
+# report into a failed test.  No spaces in the build and source paths.
+MEMCHECK_MODE=""
+MEMCHECK=""
+# for runs whose helper must not be followed under valgrind (softhsm.sh's EXPECT_CRASH and
+# HELPER_TIMED)
+MEMCHECK_NOHELPER=""
+# VAR=VALUE for runs whose test module crashes on purpose; for programs run under strace
+MEMCHECK_CRASH_ENV=""
+MEMCHECK_PTRACE_ENV=""
+# what a checker adds to a measured time
+MEMCHECK_SLACK_MS=0
+PRELOAD_FIRST=""
+MEMDIR=$T/memcheck
+if [ -z "${CERTMAP_TEST_ASAN:-}" ] && [ -z "${CERTMAP_TEST_VALGRIND:-}" ] &&
+	ldd "$top_builddir/.libs/pam_certmap.so" 2>/dev/null | grep -q 'libasan'; then
+	CERTMAP_TEST_ASAN=1
+fi
+if [ "${CERTMAP_TEST_VALGRIND:-0}" = 1 ]; then
+	command -v valgrind >/dev/null 2>&1 || bail "CERTMAP_TEST_VALGRIND=1 but no valgrind"
+	MEMCHECK_MODE=valgrind
+	# The helper is followed into its exec; system programs (pam_exec's shell) are not.
+	# --keep-debuginfo: the module is dlclosed before the leak check, and its frames must
+	# still have names, for the report and for the suppressions.
+	MEMCHECK="valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
+		--errors-for-leak-kinds=definite,indirect --keep-debuginfo=yes --num-callers=30
+		--suppressions=$top_srcdir/valgrind.supp --trace-children=yes
+		--trace-children-skip=/bin/*,/sbin/*,/usr/*,/lib/*,/lib64/*
+		--child-silent-after-fork=yes
+		--log-file=$MEMDIR/vg.%p"
+	MEMCHECK_NOHELPER=$(printf '%s\n' "$MEMCHECK" |
+		sed 's/--trace-children=yes/--trace-children=no/')
+	# valgrind's start-up before the module's clock starts
+	MEMCHECK_SLACK_MS=${CERTMAP_TEST_SLACK_MS:-4000}
+elif [ "${CERTMAP_TEST_ASAN:-0}" = 1 ]; then
+	MEMCHECK_MODE=asan
+	PRELOAD_FIRST=$(ldd "$top_builddir/.libs/pam_certmap.so" | awk '/libasan/ { print $3 }')
+	[ -f "$PRELOAD_FIRST" ] || bail "ASan build, but no libasan found for the module"
+	# verify_asan_link_order=0: the instrumented test programs run with nss_wrapper preloaded
+	# before their own libasan (make check sets LD_PRELOAD), which is harmless here.  UBSan
+	# has no log_path next to ASan in gcc's runtime: it writes to stderr, and exits with 99.
+	ASAN_OPTIONS="detect_leaks=1:exitcode=99:verify_asan_link_order=0:log_path=$MEMDIR/asan"
+	UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=99"
+	LSAN_OPTIONS="suppressions=$top_srcdir/lsan.supp:print_suppressions=0"
+	export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+	# a test module that crashes on purpose must kill the helper, as without ASan
+	MEMCHECK_CRASH_ENV="ASAN_OPTIONS=$ASAN_OPTIONS:handle_segv=0"
+	# LeakSanitizer cannot run under ptrace: env $MEMCHECK_PTRACE_ENV strace ...
+	MEMCHECK_PTRACE_ENV="ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0"
+	MEMCHECK_SLACK_MS=${CERTMAP_TEST_SLACK_MS:-1000}
+fi
+if [ -n "$MEMCHECK_MODE" ]; then
+	# world-writable: some runs are as nobody
+	mkdir "$MEMDIR" && chmod 0777 "$MEMDIR" || bail "mkdir $MEMDIR"
+	tap_diag "memory checker: $MEMCHECK_MODE, reports in $MEMDIR"
+fi
+
+# preload_list LIB...: LD_PRELOAD for a program that loads the module: libasan first under
+# ASan, then the LIBs, then under ASan the module itself, so that pam_end's dlclose leaves it
+# mapped and LeakSanitizer can name its frames when the program exits.
+preload_list() {
+	if [ "$MEMCHECK_MODE" = asan ]; then
+		printf '%s %s %s' "$PRELOAD_FIRST" "$*" "$MODULE"
+	else
+		printf '%s' "$*"
+	fi
+}
+
+# The files in $MEMDIR that report something: valgrind's that counted errors, or that tell of
+# an error or a fatal signal in a process killed before its summary; any of ASan's (it writes
+# one only to report).
+VG_ERRORS='^==[0-9]+== (ERROR SUMMARY: [1-9]|Process terminating|Invalid |Mismatched |'
+VG_ERRORS="${VG_ERRORS}Conditional jump|Use of uninitialised|Syscall param|Source and destination)"
+memcheck_findings() {
+	for _mf in "$MEMDIR"/*; do
+		[ -f "$_mf" ] || continue
+		[ "$MEMCHECK_MODE" = valgrind ] && ! grep -qE "$VG_ERRORS" "$_mf" && continue
+		printf '%s\n' "$_mf"
+	done
+}
+
+# One test: nothing was reported.  The reports are kept in $top_builddir/memcheck-logs.
+# UBSan (in gcc's build next to ASan) writes to stderr whatever log_path says, and the
+# helper's stderr is /dev/null: its exit status 99, which the module logs, is the report.
+memcheck_verdict() {
+	_mv_name="$MEMCHECK_MODE reports no error in any process of $(basename "$0")"
+	_mv_files=$(memcheck_findings)
+	_mv_helper=$(grep -F 'token helper exited with status 99' "$LOGFILE")
+	if [ -z "$_mv_files" ] && [ -z "$_mv_helper" ]; then
+		tap_ok "$_mv_name"
+		[ "$LOGS" = yes ] ||
+			tap_diag "the token helper's exit status was not checked: $LOGS_WHY"
+		return
+	fi
+	_mv_keep=$top_builddir/memcheck-logs/$(basename "$0" .sh)
+	mkdir -p "$_mv_keep" && { [ -z "$_mv_files" ] || cp $_mv_files "$_mv_keep/"; }
+	_mv_n=$(printf '%s\n' "$_mv_files" | grep -c .)
+	tap_notok "$_mv_name" "$_mv_n reports, kept in $_mv_keep; the first ones:"
+	for _mf in $(printf '%s\n' "$_mv_files" | head -n 5); do
+		tap_diag "---- $(basename "$_mf")" "$(grep -v '^==[0-9]*== *$' "$_mf" | head -n 60)"
+	done
+	[ -z "$_mv_helper" ] ||
+		tap_diag "---- the token helper ended with the checker's status 99:" \
+			"$(printf '%s\n' "$_mv_helper" | head -n 5)"
+}
 
 # ---------------------------------------------------------------- logs
 
@@ -256,7 +371,7 @@ svc() {
 # Runs a command with the PAM stack of $PAMDIR and the test users of nss_wrapper.
 wrapped() {
 	env PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$PAMDIR" PAM_WRAPPER_USE_SYSLOG=1 \
-		LD_PRELOAD="$PAM_WRAPPER_LIB $NSS_WRAPPER_LIB" "$@"
+		LD_PRELOAD="$(preload_list "$PAM_WRAPPER_LIB" "$NSS_WRAPPER_LIB")" "$@"
 }
 
 # ---------------------------------------------------------------- mapping files
@@ -327,7 +442,7 @@ code_text() {
 t_drive() {
 	_tdn=$1 _tdc=$2 _tdu=$3
 	shift 3
-	drive_check "$_tdn" "$_tdc" "$_tdu" "$PAMDRIVE" "$@"
+	drive_check "$_tdn" "$_tdc" "$_tdu" $MEMCHECK "$PAMDRIVE" "$@"
 }
 
 # t_drive_env NAME CODE USER VAR=VALUE PAMDRIVE-ARG...: the same with VAR in pamdrive's
@@ -335,7 +450,7 @@ t_drive() {
 t_drive_env() {
 	_tdn=$1 _tdc=$2 _tdu=$3 _tdv=$4
 	shift 4
-	drive_check "$_tdn" "$_tdc" "$_tdu" "$_tdv" "$PAMDRIVE" "$@"
+	drive_check "$_tdn" "$_tdc" "$_tdu" "$_tdv" $MEMCHECK "$PAMDRIVE" "$@"
 }
 
 drive_check() {
@@ -359,7 +474,7 @@ t_tester() {
 	_tt_name=$1 _tt_code=$2 _tt_svc=$3 _tt_user=$4
 	shift 4
 	log_mark
-	_tt_out=$(wrapped env "$@" pamtester "$_tt_svc" "$_tt_user" authenticate 2>&1)
+	_tt_out=$(wrapped env "$@" $MEMCHECK pamtester "$_tt_svc" "$_tt_user" authenticate 2>&1)
 	_tt_rc=$?
 	_tt_want=0
 	[ "$_tt_code" = PAM_SUCCESS ] || _tt_want=1

@@ -128,9 +128,16 @@ done
 PAM_SET_ITEMS=$(dirname "${PAM_WRAPPER_LIB:-/x/x}")/pam_wrapper/pam_set_items.so
 [ -f "$PAM_SET_ITEMS" ] || PAM_SET_ITEMS=""
 
-# tok_svc SERVICE ARG...: the module alone, with exactly these ARGs.
+# A helper under valgrind takes seconds to start (SoftHSM2, OpenSSL): then a service's default
+# token_timeout is a minute.  An explicit token_timeout=, later on the line, wins.
+TOK_DEFAULTS=""
+[ "$MEMCHECK_MODE" = valgrind ] && TOK_DEFAULTS="token_timeout=${CERTMAP_TEST_VG_TIMEOUT:-60}"
+
+# tok_svc SERVICE ARG...: the module alone, with exactly these ARGs (and TOK_DEFAULTS first).
 tok_svc() {
-	svc_raw "$@"
+	_ts_s=$1
+	shift
+	svc_raw "$_ts_s" $TOK_DEFAULTS "$@"
 }
 
 # tok_svc_dump SERVICE ARG...: the module, then pam_exec writing what a later module sees
@@ -156,13 +163,19 @@ tok_svc_authtok() {
 	shift
 	{
 		printf 'auth required %s\n' "$PAM_SET_ITEMS"
-		printf 'auth required %s %s\n' "$MODULE" "$*"
+		printf 'auth required %s %s\n' "$MODULE" "$TOK_DEFAULTS $*"
 	} > "$PAMDIR/$_ts_s" || bail "cannot write service $_ts_s"
 }
 
 # ---------------------------------------------------------------- runs
 
 TOK_OP=authenticate
+# Around runs whose PKCS#11 module crashes on purpose, EXPECT_CRASH=yes; around runs that
+# assert a time or a short token_timeout, HELPER_TIMED=yes.  Under valgrind the helper of such
+# a run is not followed (pamtester and the module still are); under ASan a crash is left to
+# kill the helper, as it would without ASan.
+EXPECT_CRASH=""
+HELPER_TIMED=""
 STDBUF=""
 command -v stdbuf >/dev/null 2>&1 && STDBUF="stdbuf -o0"
 
@@ -180,10 +193,13 @@ tok_run() {
 		printf '%s\n' "$_tr_in" > "$T/stdin" || bail "cannot write $T/stdin"
 		_tr_in=$T/stdin
 	fi
+	_tr_mc=$MEMCHECK
+	[ -n "$EXPECT_CRASH$HELPER_TIMED" ] && _tr_mc=$MEMCHECK_NOHELPER
+	[ -n "$EXPECT_CRASH" ] && [ -n "$MEMCHECK_CRASH_ENV" ] && set -- "$@" "$MEMCHECK_CRASH_ENV"
 	_tr_t0=$(date +%s%N)
 	# pamtester prints prompts and errors on stderr, information on stdout: unbuffered, so
 	# the order of the messages is kept in the one file
-	wrapped env "$@" $STDBUF pamtester "$_tr_svc" "$_tr_user" "$TOK_OP" < "$_tr_in" \
+	wrapped env "$@" $STDBUF $_tr_mc pamtester "$_tr_svc" "$_tr_user" "$TOK_OP" < "$_tr_in" \
 		> "$T/out" 2>&1
 	TOK_RC=$?
 	_tr_t1=$(date +%s%N)

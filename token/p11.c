@@ -264,7 +264,7 @@ static int list_slot(struct p11 *p, unsigned int si, const char *label)
 
 	if (slot->token == NULL || !slot->token->initialized)
 		return 0;
-	if (label[0] != '\0' && (slot->token->label == NULL || strcmp(slot->token->label, label)))
+	if (label[0] != '\0' && (slot->token->label == NULL || strcmp(slot->token->label, label) != 0))
 		return 0;
 	if (!raw_can_open(&p->raw, slot)) {
 		fprintf(stderr, "pam_certmap_token: cannot open a session on slot %u\n", si);

@@ -20,7 +20,8 @@ umask 022
 
 # cm ARGS...: run certmap with the test users; rc, $T/out and $T/err hold the outcome.
 cm() {
-	env LD_PRELOAD="$NSS_WRAPPER_LIB" "$CERTMAP" "$@" >"$T/out" 2>"$T/err"
+	env LD_PRELOAD="$PRELOAD_FIRST $NSS_WRAPPER_LIB" $MEMCHECK "$CERTMAP" "$@" \
+		>"$T/out" 2>"$T/err"
 	rc=$?
 }
 

@@ -17,7 +17,7 @@ umask 022
 
 # cm ARGS...: run certmap; rc, $T/out and $T/err hold the outcome.
 cm() {
-	"$CERTMAP" "$@" >"$T/out" 2>"$T/err"
+	$MEMCHECK "$CERTMAP" "$@" >"$T/out" 2>"$T/err"
 	rc=$?
 }
 
@@ -38,10 +38,10 @@ same() { cmp -s "$1" "$2"; }
 has() { grep -qF -- "$2" "$1"; }
 # lookup_is FILE LOCATION CERT USER: certmap lookup prints USER (exit 0).
 lookup_is() {
-	[ "$("$CERTMAP" -f "$1" -l "$2" lookup "$3" 2>/dev/null)" = "$4" ]
+	[ "$($MEMCHECK "$CERTMAP" -f "$1" -l "$2" lookup "$3" 2>/dev/null)" = "$4" ]
 }
 lookup_none() {
-	"$CERTMAP" -f "$1" -l "$2" lookup "$3" >/dev/null 2>&1
+	$MEMCHECK "$CERTMAP" -f "$1" -l "$2" lookup "$3" >/dev/null 2>&1
 	[ $? -eq 2 ]
 }
 # No temporary file of FILE is left in its directory.
@@ -325,7 +325,8 @@ EOF
 	n=0
 	bad=0
 	while [ ! -e "$T/conc.done" ]; do
-		"$CERTMAP" -f "$C" lookup "$P/alice.pem" >/dev/null 2>"$T/reader.err" || bad=$((bad + 1))
+		$MEMCHECK "$CERTMAP" -f "$C" lookup "$P/alice.pem" >/dev/null 2>"$T/reader.err" ||
+			bad=$((bad + 1))
 		n=$((n + 1))
 	done
 	echo "$n $bad" >"$T/reader.result"
@@ -333,7 +334,7 @@ EOF
 READER=$!
 PIDS=""
 for _i in $(seq 1 32); do
-	("$CERTMAP" -f "$C" add --user "user$_i" "$P/c$_i.pem" 2>"$T/add$_i.err"
+	($MEMCHECK "$CERTMAP" -f "$C" add --user "user$_i" "$P/c$_i.pem" 2>"$T/add$_i.err"
 	 echo $? >"$T/add$_i.rc") &
 	PIDS="$PIDS $!"
 done
@@ -352,7 +353,7 @@ for _i in $(seq 1 32); do
 done
 t "none of the 32 entries is lost" \
 	'[ "$MAPPED" -eq 32 ] && [ "$(grep -c "<add " "$C")" -eq 33 ]'
-"$CERTMAP" -f "$C" check >"$T/out" 2>"$T/err"
+$MEMCHECK "$CERTMAP" -f "$C" check >"$T/out" 2>"$T/err"
 rc=$?
 t "the result is valid" 'rc_is 0'
 read -r READS READ_FAILS <"$T/reader.result"
@@ -379,7 +380,8 @@ fault() {
 		return
 	fi
 	cp -p "$T/hand.orig" "$S"
-	strace -f -y -o "$T/strace.log" -e trace=write,fsync,rename,renameat,renameat2 \
+	env $MEMCHECK_PTRACE_ENV \
+		strace -f -y -o "$T/strace.log" -e trace=write,fsync,rename,renameat,renameat2 \
 		-e inject="$2" "$CERTMAP" -f "$S" add --user carol "$P/carol.pem" \
 		>"$T/out" 2>"$T/err"
 	rc=$?
@@ -399,7 +401,9 @@ if [ -n "$STRACE_WHY" ]; then
 	tap_skip "the next edit succeeds and removes the stale temporary file" "$STRACE_WHY"
 else
 	cp -p "$T/hand.orig" "$S"
-	strace -f -o /dev/null -e inject=rename,renameat,renameat2:error=EXDEV:signal=SIGKILL \
+	env $MEMCHECK_PTRACE_ENV \
+		strace -f -o /dev/null \
+		-e inject=rename,renameat,renameat2:error=EXDEV:signal=SIGKILL \
 		"$CERTMAP" -f "$S" add --user carol "$P/carol.pem" >"$T/out" 2>"$T/err"
 	rc=$?
 	t "SIGKILL at the rename leaves the file intact" \

@@ -45,7 +45,7 @@ EOF
 # pamdrive with pam_wrapper but without nss_wrapper
 drive_threads() {
 	env PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$PAMDIR" PAM_WRAPPER_USE_SYSLOG=1 \
-		LD_PRELOAD="$PAM_WRAPPER_LIB" "$PAMDRIVE" "$@"
+		LD_PRELOAD="$(preload_list "$PAM_WRAPPER_LIB")" $MEMCHECK "$PAMDRIVE" "$@"
 }
 
 # t_threads NAME THREADS ROUNDS: every answer of pamdrive -t THREADS -n ROUNDS is right.
