@@ -52,6 +52,10 @@ enum cert_time cert_check_time(X509 *x, time_t now);
 /* notAfter as "YYYY-MM-DDTHH:MM:SSZ" into out. */
 enum cert_status cert_not_after(X509 *x, char out[32]);
 
+/* Is X's public key one pam_certmap uses: RSA of 2048 to 8192 bits, or ECDSA on
+ * P-256, P-384 or P-521?  CERT_OK, or CERT_BAD with the reason in why. */
+enum cert_status cert_key_check(X509 *x, char *why, size_t whylen);
+
 /* Chain and revocation check of X for client authentication at time NOW.
  * Trust anchors and intermediates come from CA_FILE (PEM, several
  * certificates) and/or CA_DIR (hashed directory as `openssl rehash` makes);

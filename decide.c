@@ -139,6 +139,8 @@ int decide_candidate(const struct decide_in *in, X509 *x, int cand, char **accou
 	*account = NULL;
 	mapfile_query(in->mf, in->location, cand, &ans);
 	rc = decide_entry(&ans, why, whylen);
+	if (rc == PAM_SUCCESS && cert_key_check(x, why, whylen) != CERT_OK)
+		rc = PAM_AUTH_ERR;
 	if (rc == PAM_SUCCESS)
 		rc = decide_time(in, x, why, whylen);
 	if (rc == PAM_SUCCESS)

@@ -258,8 +258,8 @@ static int sign_answer(struct tokbuf *b, X509 *mapped, const unsigned char *chal
 		snprintf(why, whylen, "the token's key does not match the mapped certificate");
 		return PAM_AUTH_ERR;
 	case TOKVERIFY_UNSUPPORTED:
-		snprintf(why, whylen, "the certificate's key is not supported (RSA, or ECDSA on "
-			 "P-256, P-384 or P-521)");
+		snprintf(why, whylen, "the certificate's key is not supported (RSA of 2048 to "
+			 "8192 bits, or ECDSA on P-256, P-384 or P-521)");
 		return PAM_AUTH_ERR;
 	default:
 		snprintf(why, whylen, "the signature cannot be checked");

@@ -3,10 +3,10 @@
 #include "config.h"
 #include "tokverify.h"
 #include "tokproto.h"
+#include "cert.h"
 
 #include <openssl/evp.h>
 #include <openssl/err.h>
-#include <openssl/objects.h>
 #include <openssl/rsa.h>
 
 struct alg_def {
@@ -43,27 +43,6 @@ static int pss_setup(EVP_PKEY_CTX *pctx, const EVP_MD *md)
 	       EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) > 0;
 }
 
-/* RSA, or ECDSA on a named NIST curve: a token key on another curve
- * (secp256k1, brainpool, explicit parameters) is refused, not verified. */
-static int key_supported(EVP_PKEY *pub)
-{
-	char group[64];
-
-	if (EVP_PKEY_get_base_id(pub) == EVP_PKEY_RSA)
-		return 1;
-	if (EVP_PKEY_get_base_id(pub) != EVP_PKEY_EC ||
-	    EVP_PKEY_get_group_name(pub, group, sizeof(group), NULL) != 1)
-		return 0;
-	switch (OBJ_sn2nid(group)) {
-	case NID_X9_62_prime256v1:
-	case NID_secp384r1:
-	case NID_secp521r1:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 enum tokverify_result tokverify(X509 *cert, uint32_t alg, const unsigned char *data,
 				size_t len, const unsigned char *sig, size_t siglen)
 {
@@ -74,12 +53,13 @@ enum tokverify_result tokverify(X509 *cert, uint32_t alg, const unsigned char *d
 	EVP_PKEY_CTX *pctx = NULL;
 	EVP_MD *md = NULL;
 
+	char why[160];
+
 	if (pub == NULL)
 		return TOKVERIFY_ERROR;
-	if (!key_supported(pub)) {
-		ERR_clear_error();
+	/* decide.c refuses these before the PIN; checked again where it matters. */
+	if (cert_key_check(cert, why, sizeof(why)) != CERT_OK)
 		return TOKVERIFY_UNSUPPORTED;
-	}
 	if (d == NULL || EVP_PKEY_get_base_id(pub) != d->key_type)
 		return TOKVERIFY_BAD;
 	md = EVP_MD_fetch(NULL, d->digest, NULL);

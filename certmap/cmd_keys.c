@@ -103,6 +103,10 @@ static void keys_cert(struct keys *k, const struct mapfile_entry *e, X509 *x)
 		skip(k, e, "certificate validity dates cannot be read");
 		return;
 	}
+	if (cert_key_check(x, why, sizeof(why)) != CERT_OK) {
+		skip(k, e, "%s", why);
+		return;
+	}
 	switch (cert_ssh_x509(x, &type, &b64, why, sizeof(why))) {
 	case CERT_SSH_OK:
 		break;

@@ -522,6 +522,38 @@ certificate sha256:$(sha "$f")"
 		lookup "$f"
 done
 
+# Mapped, with no trust anchor: the env source refuses keys the token source could not
+# verify (SPEC 3.3: RSA of 2048 to 8192 bits, ECDSA on P-256, P-384, P-521), before anything
+# else is checked.  A 1,024-bit RSA key is refused as too weak.
+openssl req -new -x509 -newkey rsa:1024 -nodes -keyout "$T/rsa1024.pem.key" \
+	-subj "/CN=alice rsa1024" -days 365 -out "$T/rsa1024.pem" 2>/dev/null ||
+	bail "cannot make a 1,024-bit RSA certificate"
+map_simple "$T/keys.xml" <<EOF
+$(xml_add "$RSA16K" alice)
+$(xml_add "$T/rsa1024.pem" alice)
+$(for c in $CURVES; do xml_add "$T/$c.pem" alice; done)
+EOF
+svc he-keys "$T/keys.xml"
+for c in rsa16384 rsa1024 $CURVES; do
+	f=$T/$c.pem
+	[ "$c" = rsa16384 ] && f=$RSA16K
+	case $c in
+	rsa16384) what="a 16384-bit RSA key" ;;
+	rsa1024) what="a 1024-bit RSA key" ;;
+	*) what="an EC key on curve $c" ;;
+	esac
+	h_env "a $c certificate, mapped: refused" PAM_AUTH_ERR he-keys "$f"
+	h_log "a $c certificate, mapped: the reason is logged" warning pam_certmap he-keys \
+		"the certificate's key is not supported: $what"
+done
+h_certmap "unsupported keys only: certmap keys prints nothing" 0 "" \
+	-f "$T/keys.xml" keys alice
+for what in "a 16384-bit RSA key" "a 1024-bit RSA key"; do
+	h_certmap "certmap keys -v says why it leaves out $what" 0 \
+		"skipped: the certificate's key is not supported: $what" \
+		-f "$T/keys.xml" keys -v alice
+done
+
 # Mapped, but with a trust anchor configured it must chain to it: a self-signed 16,384-bit
 # key does not, and checking that costs little.
 map_simple "$T/rsa.xml" <<EOF
@@ -648,17 +680,25 @@ for m in garbage:PAM_AUTHINFO_UNAVAIL:"$FRAME" oversized:PAM_AUTHINFO_UNAVAIL:"$
 	h_fake_log "signature answered with '$_mode': logged" "$_prio" "${_rest#*:}"
 done
 
-# Keys the module does not support (SPEC 3.3): a real signature is still refused.
+# Keys the module does not support (SPEC 3.3): refused before the PIN is asked.
 for c in $CURVES; do
 	h_fake "a $c certificate with a real signature" PAM_AUTH_ERR \
 		FAKEHELPER_CERT="$T/$c.pem" FAKEHELPER_KEY="$T/$c.pem.key"
+	if [ "$FAKE" = no ]; then
+		tap_skip "a $c certificate: no PIN asked" "tests/pam_certmap_fakehelper.la not built"
+	elif grep -q 'PIN for' "$T/out"; then
+		tap_notok "a $c certificate: no PIN asked" "$(head -c 2000 "$T/out")"
+	else
+		tap_ok "a $c certificate: no PIN asked"
+	fi
 	h_fake_log "a $c certificate: logged as unsupported" warning \
-		"denied: the certificate's key is not supported"
+		"denied: the certificate's key is not supported: an EC key on curve $c"
 done
-# No private key is kept for the 16,384-bit certificate: a forged signature, checked in time.
+# A 16,384-bit RSA certificate: refused as unsupported before the PIN, so the forged
+# signature the helper would give is never asked for.
 h_fake "a 16,384-bit RSA certificate with a forged signature" PAM_AUTH_ERR \
 	FAKEHELPER_CERT="$RSA16K" FAKEHELPER_SIGN=badrsa
 h_fake_log "a 16,384-bit RSA certificate with a forged signature: logged" warning \
-	"denied: the token's key does not match the mapped certificate"
+	"denied: the certificate's key is not supported: a 16384-bit RSA key"
 
 tap_done

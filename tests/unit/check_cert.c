@@ -735,6 +735,71 @@ START_TEST(test_env_null_why)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- keys */
+
+/* A certificate holding a fresh key of TYPE (CURVE or BITS); unsigned, which
+ * cert_key_check does not look at. */
+static X509 *cert_with_key(const char *type, const char *curve, size_t bits)
+{
+	EVP_PKEY *pk = curve != NULL ? EVP_PKEY_Q_keygen(NULL, NULL, type, curve)
+				     : bits != 0 ? EVP_PKEY_Q_keygen(NULL, NULL, type, bits)
+						 : EVP_PKEY_Q_keygen(NULL, NULL, type);
+	X509 *x = X509_new();
+
+	ck_assert_msg(pk != NULL, "cannot make a %s key", type);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(X509_set_pubkey(x, pk), 1);
+	EVP_PKEY_free(pk);
+	return x;
+}
+
+static void expect_key(X509 *x, enum cert_status want, const char *why_part)
+{
+	char why[256] = "";
+
+	ck_assert_int_eq(cert_key_check(x, why, sizeof(why)), want);
+	if (why_part != NULL)
+		ck_assert_msg(strstr(why, why_part) != NULL, "reason '%s' lacks '%s'", why,
+			      why_part);
+	else
+		ck_assert_str_eq(why, "");
+	X509_free(x);
+}
+
+START_TEST(test_key_supported)
+{
+	expect_key(cert_with_key("RSA", NULL, 2048), CERT_OK, NULL);
+	expect_key(cert_with_key("EC", "P-256", 0), CERT_OK, NULL);
+	expect_key(cert_with_key("EC", "P-384", 0), CERT_OK, NULL);
+	expect_key(cert_with_key("EC", "P-521", 0), CERT_OK, NULL);
+	expect_key(testcert_valid("alice"), CERT_OK, NULL);
+}
+END_TEST
+
+START_TEST(test_key_refused)
+{
+	const char *tail = "(RSA of 2048 to 8192 bits, or ECDSA on P-256, P-384 or P-521)";
+
+	expect_key(cert_with_key("RSA", NULL, 1024), CERT_BAD,
+		   "the certificate's key is not supported: a 1024-bit RSA key");
+	expect_key(cert_with_key("RSA", NULL, 1024), CERT_BAD, tail);
+	expect_key(cert_with_key("EC", "secp256k1", 0), CERT_BAD, "an EC key on curve secp256k1");
+	expect_key(cert_with_key("EC", "brainpoolP256r1", 0), CERT_BAD,
+		   "an EC key on curve brainpoolP256r1");
+	expect_key(cert_with_key("ED25519", NULL, 0), CERT_BAD, "a key of type ED25519");
+	expect_key(X509_new(), CERT_BAD, "an unreadable key");
+}
+END_TEST
+
+START_TEST(test_key_null_why)
+{
+	X509 *x = cert_with_key("RSA", NULL, 1024);
+
+	ck_assert_int_eq(cert_key_check(x, NULL, 0), CERT_BAD);
+	X509_free(x);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("cert");
@@ -777,6 +842,9 @@ Suite *unit_suite(void)
 	tcase_add_test(facts, test_time_now);
 	tcase_add_test(facts, test_time_bounds);
 	tcase_add_test(facts, test_not_after);
+	tcase_add_test(facts, test_key_supported);
+	tcase_add_test(facts, test_key_refused);
+	tcase_add_test(facts, test_key_null_why);
 	suite_add_tcase(s, files);
 	suite_add_tcase(s, env);
 	suite_add_tcase(s, facts);
