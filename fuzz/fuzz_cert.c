@@ -15,7 +15,7 @@ static const time_t times[] = {
 /* Everything the module and certmap ask of a decoded certificate. */
 static void exercise(X509 *x)
 {
-	char hex[65], after[32], again_hex[65];
+	char hex[65], after[32], again_hex[65], why[256];
 	unsigned char *der = NULL;
 	X509 *again = NULL;
 	char *subject;
@@ -32,6 +32,9 @@ static void exercise(X509 *x)
 	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++)
 		if (cert_check_time(x, times[i]) > CERT_TIME_BAD)
 			fuzz_die("unknown time verdict");
+	why[0] = '\0';
+	if (cert_key_check(x, why, sizeof(why)) != CERT_OK && why[0] == '\0')
+		fuzz_die("a refused key without a reason");
 	/* Its own DER is a certificate file of the same certificate. */
 	if (cert_der(x, &der, &len) != CERT_OK)
 		return;
