@@ -142,6 +142,20 @@ static void explain_mapping(struct explain *x, const struct mapfile *mf)
 		deny(x, "the entry of line %lu has no userName", e->line);
 }
 
+/* The module refuses keys it could not verify a token's signature with, in
+ * both sources, right after the entry (certkey.c). */
+static void explain_key(struct explain *x)
+{
+	char why[256];
+
+	if (cert_key_check(x->cert->x509, why, sizeof(why)) == CERT_OK) {
+		printf("key: supported by pam_certmap\n");
+		return;
+	}
+	printf("key: %s; pam_certmap refuses it\n", why);
+	deny(x, "%s", why);
+}
+
 static void explain_validity(struct explain *x)
 {
 	char when[32];
@@ -269,6 +283,7 @@ int cmd_explain(const struct global *g, int argc, char **argv)
 		goto out;
 	}
 	explain_mapping(&x, mf);
+	explain_key(&x);
 	explain_validity(&x);
 	if (explain_account(&x) != 0)
 		goto out;

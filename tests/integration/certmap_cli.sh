@@ -304,6 +304,7 @@ t "explain of a mapped certificate: exit 0, result: maps to alice" \
 t "explain names the entry line and the certificate" \
 	'out_has "line 4" && out_has "CN=alice" &&
 	 out_has "$(pki_sha256 "$P/alice.pem")"'
+t "explain says the key is supported" 'out_re "^key: supported by pam_certmap$"'
 cm -f "$T/one.xml" explain --user alice "$P/alice.pem"
 t "explain --user alice: exit 0" 'rc_is 0 && out_re "^result: maps to alice$"'
 cm -f "$T/one.xml" explain "$P/alice.pem" --user bob

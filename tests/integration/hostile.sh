@@ -546,6 +546,11 @@ for c in rsa16384 rsa1024 $CURVES; do
 	h_log "a $c certificate, mapped: the reason is logged" warning pam_certmap he-keys \
 		"the certificate's key is not supported: $what"
 done
+for what in "a 16384-bit RSA key:$RSA16K" "a 1024-bit RSA key:$T/rsa1024.pem"; do
+	h_certmap "certmap explain of ${what%%:*}: does not map, says why" 2 \
+		"result: does not map: the certificate's key is not supported: ${what%%:*}" \
+		-f "$T/keys.xml" explain "${what#*:}"
+done
 h_certmap "unsupported keys only: certmap keys prints nothing" 0 "" \
 	-f "$T/keys.xml" keys alice
 for what in "a 16384-bit RSA key" "a 1024-bit RSA key"; do
