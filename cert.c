@@ -349,18 +349,14 @@ out:
 	return st;
 }
 
-char *cert_subject(X509 *x)
+/* NAME in RFC 2253 order as a new string (OPENSSL_malloc). */
+static char *name_rfc2253(const X509_NAME *name)
 {
 	char *res = NULL, *data;
 	long n;
-	BIO *bio;
+	BIO *bio = BIO_new(BIO_s_mem());
 
-	if (x == NULL)
-		return NULL;
-	bio = BIO_new(BIO_s_mem());
-	if (bio == NULL)
-		goto out;
-	if (X509_NAME_print_ex(bio, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) < 0)
+	if (bio == NULL || X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) < 0)
 		goto out;
 	n = BIO_get_mem_data(bio, &data);
 	if (n < 0)
@@ -374,6 +370,16 @@ out:
 	BIO_free(bio);
 	ERR_clear_error();
 	return res;
+}
+
+char *cert_subject(X509 *x)
+{
+	return x == NULL ? NULL : name_rfc2253(X509_get_subject_name(x));
+}
+
+char *cert_issuer(X509 *x)
+{
+	return x == NULL ? NULL : name_rfc2253(X509_get_issuer_name(x));
 }
 
 enum cert_time cert_check_time(X509 *x, time_t now)

@@ -40,6 +40,9 @@ enum cert_status cert_sha256_hex(X509 *x, char out[65]);
 /* One-line subject (RFC 2253 order), newly allocated with OPENSSL_malloc. */
 char *cert_subject(X509 *x);
 
+/* The issuer in the same form. */
+char *cert_issuer(X509 *x);
+
 enum cert_time {
 	CERT_TIME_OK = 0,
 	CERT_TIME_EXPIRED,

@@ -32,30 +32,6 @@ struct list {
 	int nomem;
 };
 
-/* The issuer in the form cert_subject gives the subject (RFC 2253, ASCII). */
-static char *issuer_str(X509 *x)
-{
-	char *res = NULL, *data;
-	BIO *bio = BIO_new(BIO_s_mem());
-	long n;
-
-	if (bio == NULL ||
-	    X509_NAME_print_ex(bio, X509_get_issuer_name(x), 0, XN_FLAG_RFC2253) < 0)
-		goto out;
-	n = BIO_get_mem_data(bio, &data);
-	if (n < 0)
-		goto out;
-	res = OPENSSL_malloc((size_t)n + 1);
-	if (res == NULL)
-		goto out;
-	memcpy(res, data, (size_t)n);
-	res[n] = '\0';
-out:
-	BIO_free(bio);
-	ERR_clear_error();
-	return res;
-}
-
 /* Status in order of importance: a dead value, then a disabled entry, then
  * dates.  A certificate not yet valid is "expired" too: outside its
  * validity period, refused alike (the usage says so). */
@@ -77,7 +53,7 @@ static int fill_row(struct list *l, struct row *r)
 		return 0;  /* strict base64, but not a certificate: it never matches */
 	}
 	r->subject = cert_subject(x);
-	r->issuer = issuer_str(x);
+	r->issuer = cert_issuer(x);
 	if (cert_sha256_hex(x, r->sha256) != CERT_OK || !r->subject || !r->issuer) {
 		X509_free(x);
 		return -1;

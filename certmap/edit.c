@@ -498,7 +498,8 @@ static void doc_layout(struct doc *d, const char *b, size_t len, int utf8)
 		while (j < len && b[j] == ' ')
 			j++;
 		if (j == i && j < len && b[j] == '\t' && best == 0) {
-			strcpy(d->unit, "\t");
+			d->unit[0] = '\t';
+			d->unit[1] = '\0';
 			return;
 		}
 		if (j > i && j < len && b[j] == '<' && (best == 0 || j - i < best))

@@ -187,7 +187,7 @@ START_TEST(test_file_pem_crlf_and_text)
 
 	/* openssl x509 -text puts a description before the block; Windows adds CR. */
 	ck_assert_ptr_nonnull(crlf);
-	o = crlf + sprintf(crlf, "Certificate:\r\n    Data: ...\r\n");
+	o = crlf + snprintf(crlf, 64, "Certificate:\r\n    Data: ...\r\n");
 	for (p = pem; *p != '\0'; p++) {
 		if (*p == '\n')
 			*o++ = '\r';
@@ -246,7 +246,7 @@ START_TEST(test_file_pem_encrypted_header)
 	all = malloc(strlen(pem) + 128);
 	ck_assert_ptr_nonnull(all);
 	memcpy(all, pem, head);
-	sprintf(all + head, "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,"
+	snprintf(all + head, strlen(pem) + 128 - head, "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,"
 		"00112233445566778899AABBCCDDEEFF\n\n%s", nl + 1);
 	expect_bytes_bad(all, strlen(all), "PEM certificate has headers");
 	free(all);
@@ -264,7 +264,8 @@ START_TEST(test_file_pem_trailing_der)
 	char *pem = malloc(strlen(b64) + 64);
 
 	ck_assert_ptr_nonnull(pem);
-	sprintf(pem, "-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n", b64);
+	snprintf(pem, strlen(b64) + 64,
+		 "-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n", b64);
 	expect_bytes_bad(pem, strlen(pem), "PEM block does not hold one DER certificate");
 	expect_env_bad(pem, "PEM block does not hold one DER certificate");
 	free(pem);
@@ -325,7 +326,7 @@ START_TEST(test_file_b64_whitespace)
 		if (i % 7 == 6)
 			*o++ = spaces[i % 4];
 	}
-	strcpy(o, "\r\n");
+	memcpy(o, "\r\n", 3);
 	expect_bytes_ok(ws, strlen(ws), x);
 	free(ws);
 	free(b64);
