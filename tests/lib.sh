@@ -44,42 +44,14 @@ SYSLOGD=$top_builddir/tests/syslogd
 
 # ---------------------------------------------------------------- TAP
 
-TESTNUM=0
+# shellcheck disable=SC1091 # found through $top_srcdir
+. "$top_srcdir/tests/tap.sh"
 
-# Everything the tested programs print is kept out of the TAP stream.
-tap_diag() {
-	printf '%s\n' "$@" | sed 's/^/# /'
-}
-
-tap_ok() {
-	TESTNUM=$((TESTNUM + 1))
-	printf 'ok %d - %s\n' "$TESTNUM" "$1"
-}
-
-# tap_notok NAME [DIAGNOSTIC LINE]...
-tap_notok() {
-	TESTNUM=$((TESTNUM + 1))
-	printf 'not ok %d - %s\n' "$TESTNUM" "$1"
-	shift
-	[ $# -gt 0 ] && tap_diag "$@"
-	return 0
-}
-
-tap_skip() {
-	TESTNUM=$((TESTNUM + 1))
-	printf 'ok %d - %s # SKIP %s\n' "$TESTNUM" "$1" "$2"
-}
-
-# The plan comes last, so a script that dies half-way is reported as incomplete.  Under a
-# memory checker, one more test first: no process of the script had an error reported.
-tap_done() {
+# Under a memory checker, one more test before the plan: no process of the script had an
+# error reported.
+tap_done_hook() {
 	[ -n "$MEMCHECK_MODE" ] && memcheck_verdict
-	printf '1..%d\n' "$TESTNUM"
-}
-
-bail() {
-	printf 'Bail out! %s\n' "$*"
-	exit 1
+	return 0
 }
 
 # ---------------------------------------------------------------- temporary directory
@@ -345,9 +317,9 @@ mkdir "$PAMDIR" || bail "mkdir $PAMDIR"
 # Tests that drive PAM through pam_wrapper call this first.
 need_wrappers() {
 	[ -n "$PAM_WRAPPER_LIB" ] && [ -f "$PAM_WRAPPER_LIB" ] ||
-		{ echo "1..0 # SKIP pam_wrapper not found"; exit 0; }
+		skip_all "pam_wrapper not found"
 	[ -n "$NSS_WRAPPER_LIB" ] && [ -f "$NSS_WRAPPER_LIB" ] ||
-		{ echo "1..0 # SKIP nss_wrapper not found"; exit 0; }
+		skip_all "nss_wrapper not found"
 	[ -f "$MODULE" ] || bail "$MODULE not built"
 	[ -x "$PAMDRIVE" ] || bail "$PAMDRIVE not built"
 	command -v pamtester >/dev/null 2>&1 || bail "pamtester not installed"

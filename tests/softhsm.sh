@@ -10,9 +10,9 @@ HELPER=$top_builddir/token/pam_certmap_token
 
 # Token tests call this after need_wrappers.
 need_softhsm() {
-	[ -f "$HSM_LIB" ] || { echo "1..0 # SKIP $HSM_LIB not installed"; exit 0; }
+	[ -f "$HSM_LIB" ] || skip_all "$HSM_LIB not installed"
 	for _p in softhsm2-util pkcs11-tool openssl; do
-		command -v $_p >/dev/null 2>&1 || { echo "1..0 # SKIP $_p not installed"; exit 0; }
+		command -v $_p >/dev/null 2>&1 || skip_all "$_p not installed"
 	done
 	[ -x "$HELPER" ] || bail "$HELPER not built"
 	# a dying test module must not leave cores behind

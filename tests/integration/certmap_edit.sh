@@ -21,19 +21,6 @@ cm() {
 	rc=$?
 }
 
-# t NAME CONDITION: one test; the condition is shell code over rc, $T/out and $T/err.
-t() {
-	if eval "$2"; then
-		tap_ok "$1"
-	else
-		tap_notok "$1" "exit $rc; stdout:" "$(cat "$T/out")" "stderr:" "$(cat "$T/err")"
-	fi
-}
-
-rc_is() { [ "$rc" -eq "$1" ]; }
-out_is() { [ "$(cat "$T/out")" = "$1" ]; }
-err_has() { grep -qF -- "$1" "$T/err"; }
-err_empty() { [ ! -s "$T/err" ]; }
 same() { cmp -s "$1" "$2"; }
 has() { grep -qF -- "$2" "$1"; }
 # lookup_is FILE LOCATION CERT USER: certmap lookup prints USER (exit 0).

@@ -11,8 +11,7 @@
 CERTMAP=$top_builddir/certmap/certmap
 [ -x "$CERTMAP" ] || bail "$CERTMAP not built"
 if [ -z "$NSS_WRAPPER_LIB" ] || [ ! -f "$NSS_WRAPPER_LIB" ]; then
-	echo "1..0 # SKIP nss_wrapper not found"
-	exit 0
+	skip_all "nss_wrapper not found"
 fi
 umask 022
 # Debian's python3, whatever else is first on PATH.
@@ -27,25 +26,6 @@ cm() {
 		>"$T/out" 2>"$T/err"
 	rc=$?
 }
-
-# t NAME CONDITION: one test; the condition is shell code over rc, $T/out and $T/err.
-t() {
-	if eval "$2"; then
-		tap_ok "$1"
-	else
-		tap_notok "$1" "exit $rc; stdout:" "$(cat "$T/out")" "stderr:" "$(cat "$T/err")"
-	fi
-}
-
-rc_is() { [ "$rc" -eq "$1" ]; }
-out_empty() { [ ! -s "$T/out" ]; }
-err_empty() { [ ! -s "$T/err" ]; }
-out_has() { grep -qF -- "$1" "$T/out"; }
-out_re() { grep -qE -- "$1" "$T/out"; }
-err_has() { grep -qF -- "$1" "$T/err"; }
-out_lines() { [ "$(wc -l <"$T/out")" -eq "$1" ]; }
-# out_is_file F: stdout is exactly the content of F
-out_is_file() { cmp -s "$1" "$T/out"; }
 
 # field N LINE: the Nth TAB-separated field of line LINE of stdout
 field() { sed -n "$2p" "$T/out" | cut -f "$1"; }

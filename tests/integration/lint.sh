@@ -3,21 +3,21 @@
 # library, the module, the token helper and certmap, each compiled with its target's flags.
 set -u
 : "${top_builddir:?run through make check}" "${top_srcdir:?run through make check}"
+# shellcheck disable=SC1091 # found through $top_srcdir
+. "$top_srcdir/tests/tap.sh"
 
 if ! command -v clang-tidy >/dev/null 2>&1; then
-	echo "1..0 # SKIP clang-tidy not installed"
-	exit 0
+	skip_all "clang-tidy not installed"
 fi
 # The same sources with the same flags are checked in the plain run.
 if [ -n "${CERTMAP_TEST_ASAN:-}${CERTMAP_TEST_VALGRIND:-}" ]; then
-	echo "1..0 # SKIP static analysis does not change under a memory checker:" \
+	skip_all "static analysis does not change under a memory checker:" \
 		"the plain run has it"
-	exit 0
 fi
 CONFIG=$top_srcdir/.clang-tidy
-[ -f "$CONFIG" ] || { echo "Bail out! $CONFIG is missing"; exit 1; }
+[ -f "$CONFIG" ] || bail "$CONFIG is missing"
 
-T=$(mktemp -d /tmp/certmap-lint.XXXXXX) || { echo "Bail out! mktemp failed"; exit 1; }
+T=$(mktemp -d /tmp/certmap-lint.XXXXXX) || bail "mktemp failed"
 trap 'rm -rf "$T"' EXIT
 trap 'exit 1' HUP INT TERM
 
@@ -79,10 +79,7 @@ echo $? > "$T/rc.$_n"
 EOF
 )" < "$T/files"
 
-n=0
-fail=0
 while read -r tgt f; do
-	n=$((n + 1))
 	_n=$(printf '%s' "$f" | tr '/' '_')
 	rc=$(cat "$T/rc.$_n" 2>/dev/null || echo missing)
 	# "N warnings generated." alone is clang counting the suppressed ones
@@ -90,19 +87,15 @@ while read -r tgt f; do
 	if [ "$f" = "$T/probe.c" ]; then
 		if [ "$rc" != 0 ] && printf '%s\n' "$findings" |
 			grep -q 'bugprone-suspicious-string-compare'; then
-			echo "ok $n - clang-tidy reports the finding planted in a probe file"
+			tap_ok "clang-tidy reports the finding planted in a probe file"
 		else
-			fail=1
-			echo "not ok $n - clang-tidy reports the finding planted in a probe file"
-			printf '%s\n' "exit $rc" "$findings" | sed 's/^/# /'
+			tap_notok "clang-tidy reports the finding planted in a probe file" \
+				"exit $rc" "$findings"
 		fi
 	elif [ "$rc" = 0 ] && [ -z "$findings" ]; then
-		echo "ok $n - clang-tidy finds nothing in $f"
+		tap_ok "clang-tidy finds nothing in $f"
 	else
-		fail=1
-		echo "not ok $n - clang-tidy finds nothing in $f"
-		printf '%s\n' "exit $rc" "$findings" | sed 's/^/# /'
+		tap_notok "clang-tidy finds nothing in $f" "exit $rc" "$findings"
 	fi
 done < "$T/files"
-echo "1..$n"
-exit $fail
+tap_done

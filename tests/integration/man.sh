@@ -11,17 +11,8 @@ PAM_TYPES_H=${PAM_TYPES_H:-/usr/include/security/_pam_types.h}
 T=$(mktemp -d) || exit 1
 trap 'rm -rf "$T"' EXIT
 
-n=0 fail=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
-# check NAME COMMAND...: ok when COMMAND succeeds.
-check() {
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
+# shellcheck disable=SC1091 # found through $top_srcdir
+. "$top_srcdir/tests/tap.sh"
 
 # The source lines of section SH (up to the next .SH) of PAGE.
 section() {
@@ -49,31 +40,31 @@ missing_words() {
 
 for p in $PAGES; do
 	if ! command -v man >/dev/null 2>&1; then
-		skip "$p renders without warnings" "man not installed"
-		skip "$p fits in 80 columns" "man not installed"
+		tap_skip "$p renders without warnings" "man not installed"
+		tap_skip "$p fits in 80 columns" "man not installed"
 		continue
 	fi
 	err=$(LC_ALL=C.UTF-8 MANWIDTH=80 man -l --warnings "$top_srcdir/$p" 2>&1 >"$T/out")
 	rc=$?
 	if [ $rc -eq 0 ] && [ -z "$err" ] && [ -s "$T/out" ]; then
-		ok "$p renders without warnings"
+		tap_ok "$p renders without warnings"
 	else
-		diag "exit $rc" "$err"
-		not_ok "$p renders without warnings"
+		tap_diag "exit $rc" "$err"
+		tap_notok "$p renders without warnings"
 	fi
 	width=$(LC_ALL=C.UTF-8 wc -L < "$T/out")
 	if [ "$width" -le 80 ]; then
-		ok "$p fits in 80 columns"
+		tap_ok "$p fits in 80 columns"
 	else
-		LC_ALL=C.UTF-8 awk 'length > 80' "$T/out" | head -5 | diag "$(cat)"
-		not_ok "$p fits in 80 columns (widest line: $width)"
+		LC_ALL=C.UTF-8 awk 'length > 80' "$T/out" | head -5 | tap_diag "$(cat)"
+		tap_notok "$p fits in 80 columns (widest line: $width)"
 	fi
 done
 
 # make install installs each page: they are in dist_man_MANS.
 sed -n '/^dist_man_MANS[[:space:]]*+*=/,/[^\\]$/p' "$top_srcdir/Makefile.am" > "$T/mans"
 for p in $PAGES; do
-	check "$p is in Makefile.am's dist_man_MANS" grep -qF "$p" "$T/mans"
+	tap_check "$p is in Makefile.am's dist_man_MANS" grep -qF "$p" "$T/mans"
 done
 
 # ---------------------------------------------------------------- pam_certmap(8)
@@ -82,10 +73,10 @@ sed -n 's/^[[:space:]]*{ "\([a-z0-9_]*\)", OPT_.*/\1/p' "$top_srcdir/options.c" 
 if [ -s "$T/opts" ]; then
 	tags man/pam_certmap.8 OPTIONS > "$T/opttags"
 	while read -r o; do
-		check "pam_certmap.8 documents option $o" has_word "$o" < "$T/opttags"
+		tap_check "pam_certmap.8 documents option $o" has_word "$o" < "$T/opttags"
 	done < "$T/opts"
 else
-	not_ok "the option table of options.c can be read"
+	tap_notok "the option table of options.c can be read"
 fi
 
 # The return codes are the PAM_* names of <security/_pam_types.h> from PAM_SUCCESS to
@@ -101,22 +92,22 @@ if [ -r "$PAM_TYPES_H" ]; then
 	tags man/pam_certmap.8 'RETURN VALUES' > "$T/rettags"
 	if [ -s "$T/codes" ]; then
 		while read -r c; do
-			check "pam_certmap.8 RETURN VALUES has $c" has_word "$c" < "$T/rettags"
+			tap_check "pam_certmap.8 RETURN VALUES has $c" has_word "$c" < "$T/rettags"
 		done < "$T/codes"
 	else
-		not_ok "the module's sources name PAM return codes"
+		tap_notok "the module's sources name PAM return codes"
 	fi
 	# The other way round: no documented code that the module never returns.
 	grep -oE 'PAM_[A-Z_]+' "$T/rettags" | sort -u > "$T/doccodes"
 	extra=$(missing_words "$T/doccodes" "$T/codes")
 	if [ -z "$extra" ]; then
-		ok "pam_certmap.8 RETURN VALUES lists only codes the module returns"
+		tap_ok "pam_certmap.8 RETURN VALUES lists only codes the module returns"
 	else
-		diag "documented, not in the sources: $extra"
-		not_ok "pam_certmap.8 RETURN VALUES lists only codes the module returns"
+		tap_diag "documented, not in the sources: $extra"
+		tap_notok "pam_certmap.8 RETURN VALUES lists only codes the module returns"
 	fi
 else
-	skip "pam_certmap.8 RETURN VALUES has every code" "$PAM_TYPES_H not found"
+	tap_skip "pam_certmap.8 RETURN VALUES has every code" "$PAM_TYPES_H not found"
 fi
 
 # ---------------------------------------------------------------- certmap(1)
@@ -126,10 +117,10 @@ sed -n 's/^[[:space:]]*{ "\([a-z]*\)", \(cmd_[a-z_]*\|NULL\) },.*/\1/p' \
 if [ -s "$T/cmds" ]; then
 	tags man/certmap.1 COMMANDS > "$T/cmdtags"
 	while read -r c; do
-		check "certmap.1 documents command $c" has_word "$c" < "$T/cmdtags"
+		tap_check "certmap.1 documents command $c" has_word "$c" < "$T/cmdtags"
 	done < "$T/cmds"
 else
-	not_ok "the command table of certmap/certmap.c can be read"
+	tap_notok "the command table of certmap/certmap.c can be read"
 fi
 
 # Every long option any command parses (getopt_long tables), as --NAME in the page
@@ -138,7 +129,7 @@ sed -n 's/.*{ "\([a-z][a-z0-9-]*\)", \(no\|required\|optional\)_argument,.*/\1/p
 	"$top_srcdir"/certmap/*.c | sort -u > "$T/longopts"
 sed 's/\\-/-/g' "$top_srcdir/man/certmap.1" > "$T/certmap.1"
 while read -r o; do
-	check "certmap.1 documents --$o" grep -qF -- "--$o" "$T/certmap.1"
+	tap_check "certmap.1 documents --$o" grep -qF -- "--$o" "$T/certmap.1"
 done < "$T/longopts"
 
 # ---------------------------------------------------------------- certmap.xml(5)
@@ -149,13 +140,13 @@ sed -n 's/^[[:space:]]*{ "\([A-Za-z]*\)", A_[A-Z]*,.*/\1/p' "$top_srcdir/mapfile
 if [ -s "$T/attrs" ]; then
 	absent=$(missing_words "$T/attrs" "$top_srcdir/man/certmap.xml.5")
 	if [ -z "$absent" ]; then
-		ok "certmap.xml.5 documents every attribute of the schema"
+		tap_ok "certmap.xml.5 documents every attribute of the schema"
 	else
-		diag "not in certmap.xml.5: $absent"
-		not_ok "certmap.xml.5 documents every attribute of the schema"
+		tap_diag "not in certmap.xml.5: $absent"
+		tap_notok "certmap.xml.5 documents every attribute of the schema"
 	fi
 else
-	not_ok "the attribute tables of mapfile_parse.c can be read"
+	tap_notok "the attribute tables of mapfile_parse.c can be read"
 fi
 
 # ---------------------------------------------------------------- examples
@@ -166,11 +157,10 @@ grep -hv '^[[:space:]]*#' "$top_srcdir"/examples/pam.d/* "$top_srcdir"/examples/
 	sort -u > "$T/used"
 unknown=$(missing_words "$T/used" "$T/opts")
 if [ -z "$unknown" ]; then
-	ok "the examples use only options pam_certmap knows"
+	tap_ok "the examples use only options pam_certmap knows"
 else
-	diag "unknown: $unknown"
-	not_ok "the examples use only options pam_certmap knows"
+	tap_diag "unknown: $unknown"
+	tap_notok "the examples use only options pam_certmap knows"
 fi
 
-echo "1..$n"
-exit $fail
+tap_done

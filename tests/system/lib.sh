@@ -37,40 +37,13 @@ fi
 
 # ---------------------------------------------------------------- TAP
 
-TESTNUM=0
+# shellcheck disable=SC1091 # found through $top_srcdir
+. "$top_srcdir/tests/tap.sh"
 
-tap_diag() {
-	printf '%s\n' "$@" | sed 's/^/# /'
-}
-
-tap_ok() {
-	TESTNUM=$((TESTNUM + 1))
-	printf 'ok %d - %s\n' "$TESTNUM" "$1"
-}
-
-# tap_notok NAME [DIAGNOSTIC LINE]...: with what was logged since the last log_mark.
-tap_notok() {
-	TESTNUM=$((TESTNUM + 1))
-	printf 'not ok %d - %s\n' "$TESTNUM" "$1"
-	shift
-	[ $# -gt 0 ] && tap_diag "$@"
+# A failure shows what was logged since the last log_mark.
+tap_notok_hook() {
 	[ -n "$LOGFILE" ] && [ -s "$LOGFILE" ] && tap_diag "logged:" "$(log_new)"
 	return 0
-}
-
-tap_skip() {
-	TESTNUM=$((TESTNUM + 1))
-	printf 'ok %d - %s # SKIP %s\n' "$TESTNUM" "$1" "$2"
-}
-
-bail() {
-	printf 'Bail out! %s\n' "$*"
-	exit 1
-}
-
-skip_all() {
-	echo "1..0 # SKIP $*"
-	exit 0
 }
 
 # ---------------------------------------------------------------- logs
@@ -471,6 +444,6 @@ sys_end() {
 		tap_notok "the machine is as the test found it" "$_diff"
 	fi
 	rm -f "$_before" "$_before.after"
-	printf '1..%d\n' "$TESTNUM"
+	tap_done
 	tap_diag "took $(($(date +%s) - SYS_T0)) s (after the lock; packages included)"
 }
