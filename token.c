@@ -2,26 +2,20 @@
  * library that crashes or hangs cannot take the login process with it. */
 #include "config.h"
 #include "token.h"
+#include "subproc.h"
 #include "tokparse.h"
 #include "tokproto.h"
 #include "tokverify.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <security/pam_ext.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/random.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #ifndef TOKEN_HELPER_PATH
@@ -33,104 +27,45 @@
  * (p11-kit's /etc/pkcs11/modules, /etc/softhsm/softhsm2.conf). */
 static char *const clean_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 
-/* After fork only async-signal-safe calls: the caller may be threaded. */
-static void child_exec(int fd, char *const *envp)
-{
-	char *const argv[] = { "pam_certmap_token", NULL };
-	sigset_t all;
-	int devnull;
-
-	if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0)
-		_exit(127);
-	devnull = open("/dev/null", O_WRONLY);
-	if (devnull < 0 || dup2(devnull, 2) < 0)
-		_exit(127);
-	close_range(3, ~0U, 0);
-	sigfillset(&all);
-	sigprocmask(SIG_UNBLOCK, &all, NULL);
-	execve(TOKEN_HELPER_PATH, argv, envp);
-	_exit(127);
-}
-
 static int token_spawn(struct token_session *ts)
 {
 	char *const *envp = getauxval(AT_SECURE) ? clean_env : environ;
-	int sv[2];
-	pid_t pid;
+	char err[256];
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-		pam_syslog(ts->pamh, LOG_ERR, "token helper: socketpair: %s", strerror(errno));
+	if (spawn_start(&ts->sp, TOKEN_HELPER_PATH, "pam_certmap_token", envp, 0, err,
+			sizeof(err)) != 0) {
+		pam_syslog(ts->pamh, LOG_ERR, "token helper: %s", err);
 		return PAM_AUTHINFO_UNAVAIL;
 	}
-	pid = fork();
-	if (pid < 0) {
-		pam_syslog(ts->pamh, LOG_ERR, "token helper: fork: %s", strerror(errno));
-		close(sv[0]);
-		close(sv[1]);
-		return PAM_AUTHINFO_UNAVAIL;
-	}
-	if (pid == 0)
-		child_exec(sv[1], envp);
-	close(sv[1]);
-	ts->fd = sv[0];
-	ts->pid = pid;
 	return PAM_SUCCESS;
 }
 
-/* Wait up to MS for PID to end.  A pidfd wakes us the moment it does (a
- * stepped poll cost every login about 10 ms asleep); without pidfds, steps
- * of 10 ms.  Returns waitpid's answer: 0 while PID still runs. */
-static pid_t wait_exit(pid_t pid, int ms, int *status)
-{
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	pid_t r = 0;
-
-	if (pfd >= 0) {
-		struct pollfd p = { .fd = pfd, .events = POLLIN };
-
-		while (poll(&p, 1, ms) < 0 && errno == EINTR)
-			;
-		close(pfd);
-		return waitpid(pid, status, WNOHANG);
-	}
-	for (int i = 0; i < ms / 10; i++) {
-		r = waitpid(pid, status, WNOHANG);
-		if (r != 0)
-			return r;
-		nanosleep(&(struct timespec){ 0, 10L * 1000 * 1000 }, NULL);
-	}
-	return waitpid(pid, status, WNOHANG);
-}
-
-/* Reap the helper; log how it ended when it did not end well.  Returns 1
+/* Stop the helper: a second to exit after its socket closed, unless KILL_NOW,
+ * then it is killed.  Log how it ended when it did not end well; returns 1
  * when a line was logged. */
 static int token_reap(struct token_session *ts, int kill_now)
 {
-	static const char *const started = TOKEN_HELPER_PATH;
-	int status = 0, logged = 1;
-	pid_t r = 0;
+	int code = 0;
 
-	if (ts->pid <= 0)
+	switch (spawn_reap(&ts->sp, kill_now ? 0 : 1000, &code)) {
+	case SPAWN_SIGNALLED:
+		pam_syslog(ts->pamh, LOG_ERR, "token helper died (signal %d)", code);
+		return 1;
+	case SPAWN_EXITED:
+		if (code == 127) {
+			pam_syslog(ts->pamh, LOG_ERR, "token helper %s could not be started",
+				   TOKEN_HELPER_PATH);
+			return 1;
+		}
+		if (code != 0) {
+			pam_syslog(ts->pamh, LOG_ERR, "token helper exited with status %d", code);
+			return 1;
+		}
 		return 0;
-	/* A second to exit after its socket closed, then it is killed. */
-	if (!kill_now)
-		r = wait_exit(ts->pid, 1000, &status);
-	if (r == 0) {
-		kill(ts->pid, SIGKILL);
-		r = waitpid(ts->pid, &status, 0);
+	default:
+		/* killed by us (already logged as a time-out), or reaped by the caller */
+		return 0;
 	}
-	/* r < 0 (ECHILD): the caller ignores SIGCHLD or reaped it; nothing to do. */
-	if (r == ts->pid && WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
-		pam_syslog(ts->pamh, LOG_ERR, "token helper died (signal %d)", WTERMSIG(status));
-	else if (r == ts->pid && WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		pam_syslog(ts->pamh, LOG_ERR, "token helper %s could not be started", started);
-	else if (r == ts->pid && WIFEXITED(status) && WEXITSTATUS(status) != 0)
-		pam_syslog(ts->pamh, LOG_ERR, "token helper exited with status %d",
-			   WEXITSTATUS(status));
-	else
-		logged = 0;
-	ts->pid = -1;
-	return logged;
 }
 
 /* The helper failed to answer: say how, and stop it. */
@@ -146,8 +81,6 @@ static int token_lost(struct token_session *ts)
 			   "(length out of range)");
 	else if (!hung_up)
 		pam_syslog(ts->pamh, LOG_ERR, "token helper: %s", strerror(err));
-	close(ts->fd);
-	ts->fd = -1;
 	/* How it died says more than the hang-up; a clean exit says nothing. */
 	if (!token_reap(ts, timed_out) && hung_up)
 		pam_syslog(ts->pamh, LOG_ERR, "token helper hung up without a complete answer");
@@ -160,7 +93,7 @@ static int token_send(struct token_session *ts, uint8_t type, struct tokbuf *b)
 
 	if (b->error) {
 		rc = PAM_BUF_ERR;
-	} else if (tok_write_frame(ts->fd, type, b) != 0) {
+	} else if (tok_write_frame(ts->sp.fd, type, b) != 0) {
 		rc = token_lost(ts);
 	}
 	return rc;
@@ -168,7 +101,7 @@ static int token_send(struct token_session *ts, uint8_t type, struct tokbuf *b)
 
 static int token_recv(struct token_session *ts, uint8_t *type, struct tokbuf *b)
 {
-	if (tok_read_frame(ts->fd, type, b, ts->timeout_ms) != 0)
+	if (tok_read_frame(ts->sp.fd, type, b, ts->timeout_ms) != 0)
 		return token_lost(ts);
 	return PAM_SUCCESS;
 }
@@ -208,8 +141,9 @@ int token_open(struct token_session *ts, pam_handle_t *pamh, const struct option
 
 	memset(ts, 0, sizeof(*ts));
 	ts->pamh = pamh;
-	ts->pid = -1;
-	ts->fd = -1;
+	ts->sp.pid = -1;
+	ts->sp.pidfd = -1;
+	ts->sp.fd = -1;
 	ts->timeout_ms = o->token_timeout * 1000;
 	rc = token_spawn(ts);
 	if (rc == PAM_SUCCESS)
@@ -276,7 +210,7 @@ int token_prove(struct token_session *ts, size_t idx, const char *pin, X509 *map
 	struct tokbuf b;
 
 	tokbuf_init(&b);
-	if (ts->fd < 0 || idx >= ts->ncerts) {
+	if (ts->sp.fd < 0 || idx >= ts->ncerts) {
 		snprintf(why, whylen, "token helper is gone");
 		return PAM_AUTHINFO_UNAVAIL;
 	}
@@ -306,9 +240,6 @@ int token_prove(struct token_session *ts, size_t idx, const char *pin, X509 *map
 
 void token_close(struct token_session *ts)
 {
-	if (ts->fd >= 0)
-		close(ts->fd);
-	ts->fd = -1;
 	(void)token_reap(ts, 0);
 	tokparse_certs_free(ts->certs, ts->ncerts);
 	ts->certs = NULL;

@@ -10,14 +10,14 @@
 #include <sys/types.h>
 
 #include "options.h"
+#include "subproc.h"
 #include "tokparse.h"
 
 #define TOKEN_CHALLENGE_LEN 32
 
 struct token_session {
 	pam_handle_t *pamh;
-	pid_t pid;               /* -1 when no helper runs */
-	int fd;
+	struct spawned sp;       /* the helper; sp.fd is the socket to it */
 	int timeout_ms;
 	struct token_cert *certs;
 	size_t ncerts;

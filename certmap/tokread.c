@@ -3,13 +3,9 @@
 #include "config.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -17,6 +13,7 @@
 #include "cert.h"
 #include "certmap/edit.h"
 #include "options.h"
+#include "subproc.h"
 #include "tokparse.h"
 #include "tokproto.h"
 
@@ -24,71 +21,41 @@
 #error "TOKEN_HELPER_PATH must name the installed pam_certmap_token"
 #endif
 
-struct helper {
-	pid_t pid;
-	int fd;
-};
-
 /* The helper talks on its stdin and stdout; its stderr stays ours, so an
  * administrator sees what the PKCS#11 module complains about. */
-static int helper_start(struct helper *h)
+static int helper_start(struct spawned *h)
 {
-	char *const argv[] = { "pam_certmap_token", NULL };
-	int sv[2];
+	char err[256];
 
-	h->fd = -1;
-	h->pid = -1;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-		cm_err("cannot start the token helper: %s", strerror(errno));
+	if (spawn_start(h, TOKEN_HELPER_PATH, "pam_certmap_token", environ, SPAWN_KEEP_STDERR,
+			err, sizeof(err)) != 0) {
+		cm_err("cannot start the token helper: %s", err);
 		return -1;
 	}
-	h->pid = fork();
-	if (h->pid < 0) {
-		cm_err("cannot start the token helper: %s", strerror(errno));
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
-	if (h->pid == 0) {
-		if (dup2(sv[1], STDIN_FILENO) >= 0 && dup2(sv[1], STDOUT_FILENO) >= 0)
-			execve(TOKEN_HELPER_PATH, argv, environ);
-		_exit(127);
-	}
-	close(sv[1]);
-	h->fd = sv[0];
 	return 0;
 }
 
 /* Close the channel (the helper exits on it) and reap it: a second, then
  * SIGKILL.  Says why when it ended badly. */
-static void helper_stop(struct helper *h)
+static void helper_stop(struct spawned *h)
 {
-	int status = 0;
-	pid_t r = 0;
+	int code = 0;
 
-	if (h->fd >= 0)
-		close(h->fd);
-	h->fd = -1;
-	if (h->pid <= 0)
-		return;
-	for (int i = 0; i < 100 && r == 0; i++) {
-		r = waitpid(h->pid, &status, WNOHANG);
-		if (r == 0)
-			nanosleep(&(struct timespec){ 0, 10L * 1000 * 1000 }, NULL);
+	switch (spawn_reap(h, 1000, &code)) {
+	case SPAWN_EXITED:
+		if (code == 127)
+			cm_err("the token helper %s could not be run", TOKEN_HELPER_PATH);
+		break;
+	case SPAWN_SIGNALLED:
+		cm_err("the token helper died (signal %d)", code);
+		break;
+	default:
+		break;
 	}
-	if (r == 0) {
-		kill(h->pid, SIGKILL);
-		r = waitpid(h->pid, &status, 0);
-	}
-	if (r == h->pid && WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		cm_err("the token helper %s could not be run", TOKEN_HELPER_PATH);
-	else if (r == h->pid && WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
-		cm_err("the token helper died (signal %d)", WTERMSIG(status));
-	h->pid = -1;
 }
 
 /* TOK_LIST for every token of MODULE; the answer into *CERTS. */
-static int list_certs(struct helper *h, const char *module, struct token_cert **certs,
+static int list_certs(struct spawned *h, const char *module, struct token_cert **certs,
 		      size_t *n)
 {
 	struct tokbuf b;
@@ -136,7 +103,7 @@ static void show_choices(const struct token_cert *certs, size_t n)
 int tokread_cert(const char *module, long index, struct cm_cert *c)
 {
 	struct token_cert *certs = NULL;
-	struct helper h;
+	struct spawned h;
 	size_t n = 0, pick;
 	int rc = -1;
 

@@ -17,8 +17,7 @@ fi
 
 # The module must not need symbols that only the test environment provides.
 if ldd -r "$so" 2>&1 | grep -q 'undefined symbol'; then
-	ldd -r "$so" 2>&1 | sed 's/^/# /'
-	tap_notok "module has no undefined symbols"
+	tap_notok "module has no undefined symbols" "$(ldd -r "$so" 2>&1)"
 else
 	tap_ok "module has no undefined symbols"
 fi
@@ -30,8 +29,7 @@ if command -v cppcheck >/dev/null 2>&1; then
 	if [ $? -eq 0 ] && [ -z "$out" ]; then
 		tap_ok "cppcheck finds nothing in the module, the token helper and certmap"
 	else
-		printf '%s\n' "$out" | sed 's/^/# /'
-		tap_notok "cppcheck finds nothing in the module, the token helper and certmap"
+		tap_notok "cppcheck finds nothing in the module, the token helper and certmap" "$out"
 	fi
 else
 	tap_skip "cppcheck" "cppcheck not installed"
