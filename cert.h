@@ -1,6 +1,6 @@
 /* cert.h - certificates: decoding from files and from the env encodings of
- * SPEC 3.3, DER and base64 forms, fingerprints, subjects, validity dates,
- * and chain, key-usage and CRL checks against the configured trust anchors. */
+ * SPEC 3.3, DER and base64 forms, fingerprints, subjects, validity dates and
+ * the key policy.  Chain checks are in certchain.h. */
 #ifndef PAM_CERTMAP_CERT_H
 #define PAM_CERTMAP_CERT_H
 
@@ -17,7 +17,7 @@ enum cert_status {
 	CERT_OK = 0,
 	CERT_BAD,    /* not a certificate in any accepted encoding; why says more */
 	CERT_NOMEM,
-	CERT_CONFIG, /* the trust anchors or the CRL file cannot be used; why says which */
+	CERT_CONFIG, /* the trust anchors or the CRL file cannot be used; why says which (certchain.h) */
 };
 
 /* A certificate file's contents: PEM (first certificate), DER, or base64 DER
@@ -58,21 +58,5 @@ enum cert_status cert_not_after(X509 *x, char out[32]);
 /* Is X's public key one pam_certmap uses: RSA of 2048 to 8192 bits, or ECDSA on
  * P-256, P-384 or P-521?  CERT_OK, or CERT_BAD with the reason in why. */
 enum cert_status cert_key_check(X509 *x, char *why, size_t whylen);
-
-/* Chain and revocation check of X for client authentication at time NOW.
- * Trust anchors and intermediates come from CA_FILE (PEM, several
- * certificates) and/or CA_DIR (hashed directory as `openssl rehash` makes);
- * at least one is required, and a chain must end at a self-signed anchor.
- * CRL_FILE (PEM, several CRLs) turns on revocation checking of X itself, not
- * of the CAs: a missing, expired or badly signed CRL for X's issuer fails.
- * Usage: a certificate in the chain that has an extendedKeyUsage must allow
- * clientAuth, smartcardLogon (1.3.6.1.4.1.311.20.2.2) or anyExtendedKeyUsage,
- * one of the first two along the whole chain; an X with a keyUsage needs
- * digitalSignature or keyAgreement.  ALLOW_EXPIRED waives X's own expiry only.
- * CERT_BAD (the chain fails) or CERT_CONFIG (the CA or CRL files cannot be
- * used) with a short reason in why; CERT_NOMEM.  No global state. */
-enum cert_status cert_verify_chain(X509 *x, const char *ca_file, const char *ca_dir,
-				   const char *crl_file, time_t now, int allow_expired,
-				   char *why, size_t whylen);
 
 #endif

@@ -4,6 +4,7 @@
 #include "decide.h"
 #include "account.h"
 #include "cert.h"
+#include "certchain.h"
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -20,6 +21,7 @@ void decide_init(struct decide_in *in, const struct request *rq)
 	in->mf = rq->mf;
 	in->location = rq->location;
 	in->pam_user = rq->pam_user;
+	in->untrusted = NULL;
 	in->now = time(NULL);
 }
 
@@ -90,11 +92,12 @@ static int decide_time(const struct decide_in *in, X509 *x, char *why, size_t wh
 static int decide_chain(const struct decide_in *in, X509 *x, char *why, size_t whylen)
 {
 	const struct options *o = in->opt;
+	struct trust t = { .ca_file = o->ca_file, .ca_dir = o->ca_dir, .crl_file = o->crl_file,
+			   .allow_expired = o->allow_expired };
 
-	if (o->ca_file == NULL && o->ca_dir == NULL)
+	if (!trust_has_anchors(&t))
 		return PAM_SUCCESS;
-	switch (cert_verify_chain(x, o->ca_file, o->ca_dir, o->crl_file, in->now,
-				  o->allow_expired, why, whylen)) {
+	switch (cert_verify_chain(x, in->untrusted, &t, in->now, why, whylen)) {
 	case CERT_OK:
 		return PAM_SUCCESS;
 	case CERT_NOMEM:

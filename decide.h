@@ -18,6 +18,7 @@ struct decide_in {
 	const struct mapfile *mf;
 	const char *location;
 	const char *pam_user;   /* NULL when PAM_USER is unset or empty */
+	STACK_OF(X509) *untrusted;  /* more intermediates for the chain, or NULL */
 	time_t now;
 };
 

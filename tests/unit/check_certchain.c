@@ -2,6 +2,7 @@
  * directories, CRLs, key usages and allow_expired, with a PKI made at run time. */
 #include "config.h"
 #include "cert.h"
+#include "certchain.h"
 #include "testcert.h"
 #include "unit.h"
 
@@ -209,9 +210,11 @@ static enum cert_status verify(X509 *x, const char *ca_file, const char *ca_dir,
 {
 	enum cert_status st;
 
+	struct trust t = { .ca_file = ca_file, .ca_dir = ca_dir, .crl_file = crl_file,
+			   .allow_expired = allow_expired };
+
 	why[0] = '\0';
-	st = cert_verify_chain(x, ca_file, ca_dir, crl_file, time(NULL), allow_expired,
-			       why, sizeof(why));
+	st = cert_verify_chain(x, NULL, &t, time(NULL), why, sizeof(why));
 	ck_assert_uint_eq(ERR_peek_error(), 0);
 	if (st != CERT_OK)
 		ck_assert_msg(why[0] != '\0', "a failure without a reason");
@@ -727,8 +730,9 @@ START_TEST(time_is_the_callers)
 	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
 	time_t later = time(NULL) + 60 * DAY;
 
-	ck_assert_int_eq(cert_verify_chain(leaf.cert, root_file, NULL, NULL, later, 0,
-					   why, sizeof(why)), CERT_BAD);
+	struct trust t = { .ca_file = root_file };
+
+	ck_assert_int_eq(cert_verify_chain(leaf.cert, NULL, &t, later, why, sizeof(why)), CERT_BAD);
 	ck_assert_str_eq(why, "chain: certificate has expired");
 	pki_free(&leaf);
 }
@@ -738,8 +742,9 @@ START_TEST(why_may_be_null)
 {
 	struct pki leaf = make_leaf(&other, -DAY, 30 * DAY);
 
-	ck_assert_int_eq(cert_verify_chain(leaf.cert, root_file, NULL, NULL, time(NULL), 0,
-					   NULL, 0), CERT_BAD);
+	struct trust t = { .ca_file = root_file };
+
+	ck_assert_int_eq(cert_verify_chain(leaf.cert, NULL, &t, time(NULL), NULL, 0), CERT_BAD);
 	ck_assert_uint_eq(ERR_peek_error(), 0);
 	pki_free(&leaf);
 }
