@@ -22,6 +22,7 @@ void decide_init(struct decide_in *in, const struct request *rq)
 	in->location = rq->location;
 	in->pam_user = rq->pam_user;
 	in->untrusted = NULL;
+	in->recheck = 0;
 	in->now = time(NULL);
 }
 
@@ -144,9 +145,9 @@ int decide_candidate(const struct decide_in *in, X509 *x, int cand, char **accou
 	rc = decide_entry(&ans, why, whylen);
 	if (rc == PAM_SUCCESS && cert_key_check(x, why, whylen) != CERT_OK)
 		rc = PAM_AUTH_ERR;
-	if (rc == PAM_SUCCESS)
+	if (rc == PAM_SUCCESS && !in->recheck)
 		rc = decide_time(in, x, why, whylen);
-	if (rc == PAM_SUCCESS)
+	if (rc == PAM_SUCCESS && !in->recheck)
 		rc = decide_chain(in, x, why, whylen);
 	if (rc == PAM_SUCCESS)
 		rc = decide_account(in, &ans, &acct, why, whylen);

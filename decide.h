@@ -19,6 +19,9 @@ struct decide_in {
 	const char *location;
 	const char *pam_user;   /* NULL when PAM_USER is unset or empty */
 	STACK_OF(X509) *untrusted;  /* more intermediates for the chain, or NULL */
+	int recheck;            /* the certificate passed its time, chain and revocation
+				 * checks in this request already: decide the mapping and
+				 * the account again, without the network or the clock */
 	time_t now;
 };
 
