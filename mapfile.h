@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #define MAPFILE_DEFAULT_PATH "/etc/security/certmap.xml"
-#define MAPFILE_DEFAULT_MAX_SIZE ((size_t)64 * 1024 * 1024)
+#define MAPFILE_DEFAULT_MAX_SIZE ((size_t)256 * 1024 * 1024)
 
 /* Results of loading a file.  Everything but MAPFILE_OK denies every query. */
 enum mapfile_status {
