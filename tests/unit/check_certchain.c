@@ -204,6 +204,52 @@ static void write_hashdir(const char *name, X509 *const *certs, char *path, size
 	}
 }
 
+/* A CRL directory NAME holding the NULL-terminated CRLS as <hash>.rN, as
+ * `openssl rehash` names them (N counts CRLs of the same issuer). */
+static void write_crldir(const char *name, X509_CRL *const *crls, char *path, size_t pathlen)
+{
+	char file[256], scratch[512];
+	struct stat sb;
+	int ok = 0;
+
+	snprintf(path, pathlen, "%s/%s", unit_tmpdir(), name);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	for (; *crls != NULL; crls++) {
+		unsigned long h = X509_NAME_hash_ex(X509_CRL_get_issuer(*crls), NULL, NULL, &ok);
+		int n = 0;
+
+		ck_assert_int_eq(ok, 1);
+		do {
+			snprintf(file, sizeof(file), "%s/%s/%08lx.r%d", unit_tmpdir(), name, h, n++);
+		} while (stat(file, &sb) == 0);
+		snprintf(file, sizeof(file), "%s/%08lx.r%d", name, h, n - 1);
+		write_pem(file, NULL, (X509_CRL *[]){ *crls, NULL }, scratch, sizeof(scratch));
+	}
+}
+
+/* cert_verify_chain with trust T at the present time, REV filled; it must
+ * leave no OpenSSL error behind. */
+static enum cert_status verify_t(X509 *x, const struct trust *t, struct revocation *rev)
+{
+	enum cert_status st;
+
+	why[0] = '\0';
+	st = cert_verify_chain(x, NULL, t, time(NULL), rev, why, sizeof(why));
+	ck_assert_uint_eq(ERR_peek_error(), 0);
+	if (st != CERT_OK)
+		ck_assert_msg(why[0] != '\0', "a failure without a reason");
+	return st;
+}
+
+/* How REV reads in the log. */
+static const char *rev_words(const struct revocation *rev)
+{
+	static char buf[300];
+
+	revocation_str(rev, buf, sizeof(buf));
+	return buf;
+}
+
 /* cert_verify_chain at the present time; it must leave no OpenSSL error behind. */
 static enum cert_status verify(X509 *x, const char *ca_file, const char *ca_dir,
 			       const char *crl_file, int allow_expired)
@@ -214,7 +260,7 @@ static enum cert_status verify(X509 *x, const char *ca_file, const char *ca_dir,
 			   .allow_expired = allow_expired };
 
 	why[0] = '\0';
-	st = cert_verify_chain(x, NULL, &t, time(NULL), why, sizeof(why));
+	st = cert_verify_chain(x, NULL, &t, time(NULL), NULL, why, sizeof(why));
 	ck_assert_uint_eq(ERR_peek_error(), 0);
 	if (st != CERT_OK)
 		ck_assert_msg(why[0] != '\0', "a failure without a reason");
@@ -427,7 +473,7 @@ START_TEST(crl_of_issuer_is_enough)
 	/* The root's CRL does not cover the intermediate's certificates. */
 	write_crl("crl.pem", &root, NULL, crl, sizeof(crl));
 	ck_assert_int_eq(verify(leaf.cert, both_file, NULL, crl, 0), CERT_BAD);
-	ck_assert_str_eq(why, "chain: unable to get certificate CRL");
+	ck_assert_str_eq(why, "CRL: no CRL of CN=Test Issuing CA in crl_file or crl_dir");
 	pki_free(&leaf);
 }
 END_TEST
@@ -439,7 +485,7 @@ START_TEST(crl_missing_for_issuer)
 
 	write_crl("crl.pem", &other, leaf.cert, crl, sizeof(crl));
 	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, crl, 0), CERT_BAD);
-	ck_assert_str_eq(why, "chain: unable to get certificate CRL");
+	ck_assert_str_eq(why, "CRL: no CRL of CN=Test Root CA in crl_file or crl_dir");
 	pki_free(&leaf);
 }
 END_TEST
@@ -452,7 +498,7 @@ START_TEST(crl_expired)
 
 	write_pem("crl.pem", NULL, (X509_CRL *[]){ c, NULL }, crl, sizeof(crl));
 	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, crl, 0), CERT_BAD);
-	ck_assert_str_eq(why, "chain: CRL has expired");
+	ck_assert_str_eq(why, "CRL: the CRL of CN=Test Root CA has expired (nextUpdate passed)");
 	X509_CRL_free(c);
 	pki_free(&leaf);
 }
@@ -467,7 +513,7 @@ START_TEST(crl_forged)
 
 	write_crl("crl.pem", &forger, NULL, crl, sizeof(crl));
 	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, crl, 0), CERT_BAD);
-	ck_assert_str_eq(why, "chain: CRL signature failure");
+	ck_assert_str_eq(why, "CRL: CRL signature failure (CRL of CN=Test Root CA)");
 	pki_free(&leaf);
 }
 END_TEST
@@ -533,6 +579,278 @@ START_TEST(crl_file_missing)
 	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, crl, 0), CERT_CONFIG);
 	assert_why_has(crl);
 	assert_why_has("crl_file");
+	pki_free(&leaf);
+}
+END_TEST
+
+/* ---- crl_dir ---- */
+
+/* Two CAs' CRLs in one directory; each certificate is judged by its issuer's. */
+START_TEST(crl_dir_two_cas)
+{
+	struct pki a = make_leaf(&root, -DAY, 30 * DAY), gone = make_leaf(&root, -DAY, 30 * DAY);
+	struct pki b = make_leaf(&other, -DAY, 30 * DAY), gone_b = make_leaf(&other, -DAY, 30 * DAY);
+	X509_CRL *c1 = make_crl(&root, (X509 *[]){ gone.cert, NULL }, -3600, DAY);
+	X509_CRL *c2 = make_crl(&other, (X509 *[]){ gone_b.cert, NULL }, -3600, DAY);
+	struct revocation rev;
+	struct trust t = { 0 };
+	char dir[512], cas[512];
+
+	write_pem("two-roots.pem", (X509 *[]){ root.cert, other.cert, NULL }, NULL,
+		  cas, sizeof(cas));
+	write_crldir("crls-two", (X509_CRL *[]){ c1, c2, NULL }, dir, sizeof(dir));
+	t.ca_file = cas;
+	t.crl_dir = dir;
+	ck_assert_int_eq(verify_t(a.cert, &t, &rev), CERT_OK);
+	ck_assert_str_eq(rev_words(&rev), "CRL");
+	ck_assert_int_eq(verify_t(b.cert, &t, &rev), CERT_OK);
+	ck_assert_int_eq(verify_t(gone.cert, &t, &rev), CERT_BAD);
+	ck_assert_str_eq(why, "revoked (CRL of CN=Test Root CA)");
+	ck_assert_str_eq(rev_words(&rev), "CRL failed");
+	ck_assert_int_eq(verify_t(gone_b.cert, &t, &rev), CERT_BAD);
+	ck_assert_str_eq(why, "revoked (CRL of CN=Other Root CA)");
+	X509_CRL_free(c1);
+	X509_CRL_free(c2);
+	pki_free(&a);
+	pki_free(&gone);
+	pki_free(&b);
+	pki_free(&gone_b);
+}
+END_TEST
+
+START_TEST(crl_dir_missing_for_issuer)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	X509_CRL *c = make_crl(&other, (X509 *[]){ NULL }, -3600, DAY);
+	struct trust t = { .ca_file = root_file };
+	struct revocation rev;
+	char dir[512];
+
+	write_crldir("crls-other", (X509_CRL *[]){ c, NULL }, dir, sizeof(dir));
+	t.crl_dir = dir;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_BAD);
+	ck_assert_str_eq(why, "CRL: no CRL of CN=Test Root CA in crl_file or crl_dir");
+	ck_assert_str_eq(rev_words(&rev), "CRL failed");
+	X509_CRL_free(c);
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(crl_dir_expired)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	X509_CRL *c = make_crl(&root, (X509 *[]){ NULL }, -2 * DAY, -60);
+	struct trust t = { .ca_file = root_file };
+	struct revocation rev;
+	char dir[512];
+
+	write_crldir("crls-expired", (X509_CRL *[]){ c, NULL }, dir, sizeof(dir));
+	t.crl_dir = dir;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_BAD);
+	ck_assert_str_eq(why, "CRL: the CRL of CN=Test Root CA has expired (nextUpdate passed)");
+	X509_CRL_free(c);
+	pki_free(&leaf);
+}
+END_TEST
+
+/* An old CRL left beside the current one (.r0 and .r1) does not matter. */
+START_TEST(crl_dir_old_and_new)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	X509_CRL *old = make_crl(&root, (X509 *[]){ NULL }, -3 * DAY, -2 * DAY);
+	X509_CRL *cur = make_crl(&root, (X509 *[]){ NULL }, -3600, DAY);
+	struct trust t = { .ca_file = root_file };
+	struct revocation rev;
+	char dir[512];
+
+	write_crldir("crls-old-new", (X509_CRL *[]){ old, cur, NULL }, dir, sizeof(dir));
+	t.crl_dir = dir;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_OK);
+	X509_CRL_free(old);
+	X509_CRL_free(cur);
+	pki_free(&leaf);
+}
+END_TEST
+
+/* crl_dir adds CRLs, never trust: a CA certificate in it is no anchor. */
+START_TEST(crl_dir_is_no_anchor)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	X509_CRL *c = make_crl(&root, (X509 *[]){ NULL }, -3600, DAY);
+	char dir[512], cas[512], scratch[512], file[256];
+	struct trust t = { 0 };
+	struct revocation rev;
+	int ok = 0;
+
+	write_pem("other-root.pem", (X509 *[]){ other.cert, NULL }, NULL, cas, sizeof(cas));
+	write_crldir("crls-with-ca", (X509_CRL *[]){ c, NULL }, dir, sizeof(dir));
+	snprintf(file, sizeof(file), "crls-with-ca/%08lx.0",
+		 X509_NAME_hash_ex(X509_get_subject_name(root.cert), NULL, NULL, &ok));
+	write_pem(file, (X509 *[]){ root.cert, NULL }, NULL, scratch, sizeof(scratch));
+	t.ca_file = cas;
+	t.crl_dir = dir;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_BAD);
+	ck_assert_str_eq(why, "chain: unable to get local issuer certificate");
+	ck_assert_str_eq(rev_words(&rev), "not checked");
+	X509_CRL_free(c);
+	pki_free(&leaf);
+}
+END_TEST
+
+/* A damaged CRL is no CRL: refused, not skipped. */
+START_TEST(crl_dir_damaged)
+{
+	static const char bad[] = "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n";
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	struct trust t = { .ca_file = root_file };
+	char dir[512], file[256], scratch[512];
+	struct revocation rev;
+	int ok = 0;
+
+	snprintf(dir, sizeof(dir), "%s/crls-damaged", unit_tmpdir());
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	snprintf(file, sizeof(file), "crls-damaged/%08lx.r0",
+		 X509_NAME_hash_ex(X509_get_subject_name(root.cert), NULL, NULL, &ok));
+	unit_write_file(file, bad, strlen(bad), 0644, scratch, sizeof(scratch));
+	t.crl_dir = dir;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_BAD);
+	ck_assert_str_eq(why, "CRL: no CRL of CN=Test Root CA in crl_file or crl_dir");
+	pki_free(&leaf);
+}
+END_TEST
+
+/* crl_file and crl_dir together: each CA's CRL may be in either. */
+START_TEST(crl_dir_and_file)
+{
+	struct pki a = make_leaf(&root, -DAY, 30 * DAY), b = make_leaf(&inter, -DAY, 30 * DAY);
+	X509_CRL *c = make_crl(&inter, (X509 *[]){ NULL }, -3600, DAY);
+	struct trust t = { .ca_file = both_file };
+	char dir[512], crl[512];
+	struct revocation rev;
+
+	write_crl("root-crl.pem", &root, NULL, crl, sizeof(crl));
+	write_crldir("crls-inter", (X509_CRL *[]){ c, NULL }, dir, sizeof(dir));
+	t.crl_file = crl;
+	t.crl_dir = dir;
+	ck_assert_int_eq(verify_t(a.cert, &t, &rev), CERT_OK);
+	ck_assert_int_eq(verify_t(b.cert, &t, &rev), CERT_OK);
+	X509_CRL_free(c);
+	pki_free(&a);
+	pki_free(&b);
+}
+END_TEST
+
+START_TEST(crl_dir_not_a_directory)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	struct trust t = { .ca_file = root_file };
+	char path[512], expect[600];
+
+	snprintf(path, sizeof(path), "%s/no-such-crl-dir", unit_tmpdir());
+	t.crl_dir = path;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, NULL), CERT_CONFIG);
+	snprintf(expect, sizeof(expect), "crl_dir %s: No such file or directory", path);
+	ck_assert_str_eq(why, expect);
+	t.crl_dir = root_file;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, NULL), CERT_CONFIG);
+	snprintf(expect, sizeof(expect), "crl_dir %s: not a directory", root_file);
+	ck_assert_str_eq(why, expect);
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(crl_dir_alone)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	struct trust t = { .crl_dir = "/nonexistent" };
+
+	ck_assert_int_eq(verify_t(leaf.cert, &t, NULL), CERT_CONFIG);
+	ck_assert_str_eq(why, "crl_dir needs ca_file or ca_dir");
+	pki_free(&leaf);
+}
+END_TEST
+
+/* ---- how revocation was checked, and OCSP without a responder ---- */
+
+START_TEST(revocation_words)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	struct trust t = { .ca_file = root_file };
+	struct revocation rev;
+
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_OK);
+	ck_assert_str_eq(rev_words(&rev), "none");
+	revocation_init(&rev, &t);
+	ck_assert_str_eq(rev_words(&rev), "none");
+	t.ocsp = TRUST_OCSP_SOFT;
+	revocation_init(&rev, &t);
+	ck_assert_str_eq(rev_words(&rev), "not checked");
+	pki_free(&leaf);
+}
+END_TEST
+
+/* No ocsp_url and no AIA: nobody to ask.  soft accepts, require refuses. */
+START_TEST(ocsp_no_responder)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	struct trust t = { .ca_file = root_file, .ocsp = TRUST_OCSP_SOFT,
+			   .ocsp_helper = "/nonexistent/pam_certmap_ocsp" };
+	struct revocation rev;
+	char crl[512];
+
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_OK);
+	ck_assert_str_eq(rev_words(&rev), "OCSP soft-accepted (no responder: no ocsp_url, and no "
+			 "http OCSP URL in the certificate)");
+	t.ocsp = TRUST_OCSP_REQUIRE;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_BAD);
+	ck_assert_str_eq(why, "OCSP: no responder: no ocsp_url, and no http OCSP URL in the "
+			 "certificate (ocsp=require)");
+	ck_assert_str_eq(rev_words(&rev), "OCSP failed (no responder: no ocsp_url, and no http "
+			 "OCSP URL in the certificate)");
+	/* with a CRL too: both are named */
+	write_crl("crl-ocsp.pem", &root, NULL, crl, sizeof(crl));
+	t.crl_file = crl;
+	t.ocsp = TRUST_OCSP_SOFT;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_OK);
+	ck_assert_str_eq(rev_words(&rev), "CRL, OCSP soft-accepted (no responder: no ocsp_url, "
+			 "and no http OCSP URL in the certificate)");
+	pki_free(&leaf);
+}
+END_TEST
+
+/* A helper that cannot be started is an unreachable responder. */
+START_TEST(ocsp_helper_missing)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	struct trust t = { .ca_file = root_file, .ocsp = TRUST_OCSP_SOFT,
+			   .ocsp_url = "http://127.0.0.1:9/",
+			   .ocsp_helper = "/nonexistent/pam_certmap_ocsp" };
+	struct revocation rev;
+
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_OK);
+	ck_assert_ptr_nonnull(strstr(rev_words(&rev), "OCSP soft-accepted (http://127.0.0.1:9/ "
+				     "unreachable: OCSP helper"));
+	t.ocsp = TRUST_OCSP_REQUIRE;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_BAD);
+	assert_why_has("(ocsp=require)");
+	pki_free(&leaf);
+}
+END_TEST
+
+/* The revocation check is never reached for a chain that fails. */
+START_TEST(ocsp_after_the_chain)
+{
+	struct pki leaf = make_leaf(&other, -DAY, 30 * DAY);
+	struct trust t = { .ca_file = root_file, .ocsp = TRUST_OCSP_REQUIRE,
+			   .ocsp_helper = "/nonexistent/pam_certmap_ocsp" };
+	struct revocation rev;
+
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_BAD);
+	ck_assert_str_eq(why, "chain: unable to get local issuer certificate");
+	ck_assert_str_eq(rev_words(&rev), "not checked");
+	t.ca_file = NULL;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_CONFIG);
+	ck_assert_str_eq(why, "ocsp needs ca_file or ca_dir");
 	pki_free(&leaf);
 }
 END_TEST
@@ -732,7 +1050,8 @@ START_TEST(time_is_the_callers)
 
 	struct trust t = { .ca_file = root_file };
 
-	ck_assert_int_eq(cert_verify_chain(leaf.cert, NULL, &t, later, why, sizeof(why)), CERT_BAD);
+	ck_assert_int_eq(cert_verify_chain(leaf.cert, NULL, &t, later, NULL, why, sizeof(why)),
+			 CERT_BAD);
 	ck_assert_str_eq(why, "chain: certificate has expired");
 	pki_free(&leaf);
 }
@@ -744,7 +1063,8 @@ START_TEST(why_may_be_null)
 
 	struct trust t = { .ca_file = root_file };
 
-	ck_assert_int_eq(cert_verify_chain(leaf.cert, NULL, &t, time(NULL), NULL, 0), CERT_BAD);
+	ck_assert_int_eq(cert_verify_chain(leaf.cert, NULL, &t, time(NULL), NULL, NULL, 0),
+			 CERT_BAD);
 	ck_assert_uint_eq(ERR_peek_error(), 0);
 	pki_free(&leaf);
 }
@@ -779,6 +1099,19 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, crl_file_without_crl);
 	tcase_add_test(tc, crl_file_malformed);
 	tcase_add_test(tc, crl_file_missing);
+	tcase_add_test(tc, crl_dir_two_cas);
+	tcase_add_test(tc, crl_dir_missing_for_issuer);
+	tcase_add_test(tc, crl_dir_expired);
+	tcase_add_test(tc, crl_dir_old_and_new);
+	tcase_add_test(tc, crl_dir_is_no_anchor);
+	tcase_add_test(tc, crl_dir_damaged);
+	tcase_add_test(tc, crl_dir_and_file);
+	tcase_add_test(tc, crl_dir_not_a_directory);
+	tcase_add_test(tc, crl_dir_alone);
+	tcase_add_test(tc, revocation_words);
+	tcase_add_test(tc, ocsp_no_responder);
+	tcase_add_test(tc, ocsp_helper_missing);
+	tcase_add_test(tc, ocsp_after_the_chain);
 	tcase_add_test(tc, eku_server_only);
 	tcase_add_test(tc, eku_accepted);
 	tcase_add_test(tc, eku_of_ca);
