@@ -23,9 +23,12 @@ static char *const clean_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 
 int ocspfetch_url_ok(const char *url)
 {
+	char *host = NULL;
 	int ok = url != NULL && strncmp(url, "http://", 7) == 0 && strlen(url) <= OCSPF_MAX_URL &&
-		 OSSL_HTTP_parse_url(url, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL) == 1;
+		 OSSL_HTTP_parse_url(url, NULL, NULL, &host, NULL, NULL, NULL, NULL, NULL) == 1 &&
+		 host != NULL && host[0] != '\0';
 
+	OPENSSL_free(host);
 	ERR_clear_error();
 	return ok;
 }
