@@ -24,11 +24,15 @@ if [ -z "${CERTMAP_TEST_NETNS:-}" ]; then
 fi
 [ "$CERTMAP_TEST_NETNS" = yes ] || OCSP_NETNS_WHY="needs a network namespace (root, unshare -n, ip)"
 
+# Debian's python3 for the small servers, whatever else is first on PATH.
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
+
 # Called after lib.sh: skips the script without a network namespace, and stops our servers
 # at exit before lib.sh cleans up.
 need_netns() {
 	[ -z "$OCSP_NETNS_WHY" ] || skip_all "$OCSP_NETNS_WHY"
-	for _p in openssl ss python3; do
+	for _p in openssl ss "$PYTHON"; do
 		command -v $_p >/dev/null 2>&1 || skip_all "$_p not installed"
 	done
 	trap ocsp_cleanup EXIT
@@ -104,7 +108,7 @@ ocsp_thaw() {
 # replay_start NAME PORT FILE: an HTTP server that answers every POST with FILE as an OCSP
 # response: one recorded for another request, so with another nonce.
 replay_start() {
-	python3 - "$2" "$3" > "$T/ocsp.$1.log" 2>&1 <<'PY' &
+	"$PYTHON" - "$2" "$3" > "$T/ocsp.$1.log" 2>&1 <<'PY' &
 import http.server, sys
 body = open(sys.argv[2], "rb").read()
 class Replay(http.server.BaseHTTPRequestHandler):
@@ -128,7 +132,7 @@ PY
 # fails elsewhere.
 dns_blackhole() {
 	[ "$CERTMAP_TEST_NS" = yes ] || return 1
-	python3 - > "$T/dns.log" 2>&1 <<'PY' &
+	"$PYTHON" - > "$T/dns.log" 2>&1 <<'PY' &
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 53))
