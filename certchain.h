@@ -51,6 +51,8 @@ struct revocation {
 	int configured;      /* T names a revocation source (CRL or OCSP) */
 	enum rev_crl crl;
 	enum rev_ocsp ocsp;
+	int helper_failed;   /* OCSP had no answer because its helper failed (not started,
+			      * crashed): an installation problem, for LOG_ERR */
 	char note[200];      /* the OCSP outcome in words, for REV_OCSP_SOFT and _FAILED */
 };
 

@@ -113,12 +113,17 @@ static void decide_trust(const struct options *o, struct trust *t)
  * rev learns how revocation was checked. */
 static int decide_chain(const struct decide_in *in, X509 *x, char *why, size_t whylen)
 {
+	enum cert_status rc;
 	struct trust t;
 
 	decide_trust(in->opt, &t);
 	if (!trust_has_anchors(&t))
 		return PAM_SUCCESS;
-	switch (cert_verify_chain(x, in->untrusted, &t, in->now, in->rev, why, whylen)) {
+	rc = cert_verify_chain(x, in->untrusted, &t, in->now, in->rev, why, whylen);
+	/* Like a token helper that cannot be started: an error of the installation. */
+	if (in->rev != NULL && in->rev->helper_failed)
+		pam_syslog(in->pamh, LOG_ERR, "%s", in->rev->note);
+	switch (rc) {
 	case CERT_OK:
 		return PAM_SUCCESS;
 	case CERT_NOMEM:

@@ -32,8 +32,8 @@ static char *responder_url(X509 *x, const struct trust *t)
 
 /* Query, fetch, judge.  *V is the verdict; WHY, its words. */
 static enum cert_status ask(X509 *x, X509 *issuer, STACK_OF(X509) *chain, X509_STORE *store,
-			    const struct trust *t, time_t now, enum ocsp_verdict *v,
-			    char *why, size_t whylen)
+			    const struct trust *t, time_t now, struct revocation *rev,
+			    enum ocsp_verdict *v, char *why, size_t whylen)
 {
 	int timeout = t->ocsp_timeout > 0 ? t->ocsp_timeout : TRUST_OCSP_DEFAULT_TIMEOUT;
 	struct ocsp_query q = { 0 };
@@ -57,6 +57,12 @@ static enum cert_status ask(X509 *x, X509 *issuer, STACK_OF(X509) *chain, X509_S
 	case OCSPFETCH_OK:
 		*v = ocspmsg_judge(&q, resp, resplen, chain, store, now, why, whylen);
 		st = *v == OCSP_VERDICT_NOMEM ? CERT_NOMEM : CERT_OK;
+		break;
+	case OCSPFETCH_HELPER:
+		/* Not the responder's fault, but no answer all the same: said loudly. */
+		rev->helper_failed = 1;
+		snprintf(why, whylen, "%s not asked: %s", url, fetch_why);
+		st = CERT_OK;
 		break;
 	case OCSPFETCH_FAILED:
 		snprintf(why, whylen, "%s unreachable: %s", url, fetch_why);
@@ -82,7 +88,7 @@ enum cert_status ocsp_check(X509 *x, X509 *issuer, STACK_OF(X509) *chain, X509_S
 	char said[sizeof(rev->note)] = "";
 	enum cert_status st;
 
-	st = ask(x, issuer, chain, store, t, now, &v, said, sizeof(said));
+	st = ask(x, issuer, chain, store, t, now, rev, &v, said, sizeof(said));
 	if (st != CERT_OK) {
 		snprintf(why, whylen, "%s", said);
 		return st;

@@ -65,7 +65,7 @@ static enum ocspfetch_status take_answer(uint8_t type, struct tokbuf *b, unsigne
 	if (type != OCSPF_RESPONSE || tokbuf_get_bytes(b, &p, &n) != 0 || tokbuf_done(b) != 0 ||
 	    n == 0 || n > OCSPF_MAX_RESPONSE) {
 		snprintf(why, whylen, "OCSP helper: malformed answer");
-		return OCSPFETCH_FAILED;
+		return OCSPFETCH_HELPER;
 	}
 	*resp = malloc(n);
 	if (*resp == NULL)
@@ -75,13 +75,16 @@ static enum ocspfetch_status take_answer(uint8_t type, struct tokbuf *b, unsigne
 	return OCSPFETCH_OK;
 }
 
-/* Why the helper gave no answer, once it is stopped. */
-static void lost_why(int err, enum spawn_end end, int code, int timeout_s, const char *helper,
-		     char *why, size_t whylen)
+/* Why the helper gave no answer, once it is stopped: the deadline (the
+ * network's fault), or the helper's own failure. */
+static enum ocspfetch_status lost_why(int err, enum spawn_end end, int code, int timeout_s,
+				      const char *helper, char *why, size_t whylen)
 {
-	if (err == ETIMEDOUT)
+	if (err == ETIMEDOUT) {
 		snprintf(why, whylen, "no answer within %d s", timeout_s);
-	else if (end == SPAWN_EXITED && code == 127)
+		return OCSPFETCH_FAILED;
+	}
+	if (end == SPAWN_EXITED && code == 127)
 		snprintf(why, whylen, "OCSP helper %s could not be started", helper);
 	else if (end == SPAWN_SIGNALLED)
 		snprintf(why, whylen, "OCSP helper died (signal %d)", code);
@@ -89,6 +92,7 @@ static void lost_why(int err, enum spawn_end end, int code, int timeout_s, const
 		snprintf(why, whylen, "OCSP helper exited with status %d", code);
 	else
 		snprintf(why, whylen, "OCSP helper: %s", strerror(err));
+	return OCSPFETCH_HELPER;
 }
 
 static enum ocspfetch_status exchange(struct spawned *sp, const char *url,
@@ -125,7 +129,7 @@ enum ocspfetch_status ocspfetch(const char *helper, const char *url, const unsig
 	tokbuf_init(&b);
 	if (spawn_start(&sp, helper, "pam_certmap_ocsp", envp, 0, serr, sizeof(serr)) != 0) {
 		snprintf(why, whylen, "OCSP helper: %s", serr);
-		return OCSPFETCH_FAILED;
+		return OCSPFETCH_HELPER;
 	}
 	st = exchange(&sp, url, req, len, timeout_s, deadline, &b, &type);
 	err = errno;
@@ -134,7 +138,7 @@ enum ocspfetch_status ocspfetch(const char *helper, const char *url, const unsig
 	if (st == OCSPFETCH_OK)
 		st = take_answer(type, &b, resp, resplen, why, whylen);
 	else if (st == OCSPFETCH_FAILED)
-		lost_why(err, end, code, timeout_s, helper, why, whylen);
+		st = lost_why(err, end, code, timeout_s, helper, why, whylen);
 	tokbuf_free(&b);
 	return st;
 }

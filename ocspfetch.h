@@ -24,6 +24,7 @@ int ocspfetch_url_ok(const char *url);
 enum ocspfetch_status {
 	OCSPFETCH_OK = 0,
 	OCSPFETCH_FAILED,   /* no response: unreachable, timed out, HTTP error; why says */
+	OCSPFETCH_HELPER,   /* the helper itself failed: not started, crashed, talked nonsense */
 	OCSPFETCH_NOMEM,
 };
 

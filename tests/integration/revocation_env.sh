@@ -192,6 +192,20 @@ t_rev "an unmapped certificate: denied before any OCSP" PAM_AUTH_ERR rv-hang-req
 t_tlog "an unmapped certificate: revocation not checked" warning rv-hang-req \
 	"revocation: not checked"
 
+# The module built for installation asks for its helper where it is not installed here: a
+# failure of the installation, logged at LOG_ERR; under soft the login still goes on.
+INST=$top_builddir/.libs/pam_certmap.so
+INST_HELPER=$(tr -c '[:print:]' '\n' < "$INST" | grep '^/.*/pam_certmap_ocsp$' | head -n 1)
+if [ -n "$INST_HELPER" ] && [ ! -e "$INST_HELPER" ]; then
+	printf 'auth required %s %s ocsp=soft\n' "$INST" "$BASE" > "$PAMDIR/rv-nohelper"
+	t_rev "OCSP helper missing, soft: accepted" PAM_SUCCESS rv-nohelper "$PA/alice.pem"
+	t_log "OCSP helper missing: logged at LOG_ERR" err rv-nohelper \
+		"$URL_GOOD not asked: OCSP helper: cannot start $INST_HELPER"
+else
+	tap_skip "OCSP helper missing" "${INST_HELPER:-the helper path} is installed"
+	tap_skip "OCSP helper missing: logged at LOG_ERR" "${INST_HELPER:-the helper path} is installed"
+fi
+
 # ---------------------------------------------------------------- OCSP: which responder
 
 rsvc rv-url ocsp=require "ocsp_url=$URL_GOOD" $OT
