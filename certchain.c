@@ -2,6 +2,8 @@
  * authentication: anchors, intermediates, key usage and revocation. */
 #include "config.h"
 #include "certchain.h"
+#include "crlstore.h"
+#include "ocspcheck.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -31,9 +33,7 @@ static void fmt_why(char *why, size_t whylen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* OpenSSL's reason for the oldest queued error, e.g. "No such file or
- * directory"; a system error carries errno, which has no OpenSSL string. */
-static const char *err_reason(void)
+const char *trust_err_reason(void)
 {
 	unsigned long e = ERR_peek_error();
 	const char *r;
@@ -44,68 +44,42 @@ static const char *err_reason(void)
 	return r != NULL ? r : "cannot be read";
 }
 
-static enum cert_status load_cas(X509_STORE *store, const char *ca_file, const char *ca_dir,
-				 char *why, size_t whylen)
+/* The hashed-directory lookups open files only when they need an issuer or a
+ * CRL and take a missing directory for an empty one: say what is wrong up front. */
+enum cert_status trust_check_dir(const char *option, const char *dir, char *why, size_t whylen)
 {
 	struct stat sb;
 
-	if (ca_file != NULL && X509_STORE_load_file(store, ca_file) != 1) {
-		fmt_why(why, whylen, "ca_file %s: %s", ca_file, err_reason());
-		return CERT_CONFIG;
-	}
-	if (ca_dir == NULL)
-		return CERT_OK;
-	/* The hashed-directory lookup opens files only when it needs an issuer and
-	 * takes a missing directory for an empty one: say what is wrong up front. */
-	if (stat(ca_dir, &sb) != 0) {
-		fmt_why(why, whylen, "ca_dir %s: %s", ca_dir, strerror(errno));
+	if (stat(dir, &sb) != 0) {
+		fmt_why(why, whylen, "%s %s: %s", option, dir, strerror(errno));
 		return CERT_CONFIG;
 	}
 	if (!S_ISDIR(sb.st_mode)) {
-		fmt_why(why, whylen, "ca_dir %s: not a directory", ca_dir);
-		return CERT_CONFIG;
-	}
-	if (X509_STORE_load_path(store, ca_dir) != 1) {
-		fmt_why(why, whylen, "ca_dir %s: %s", ca_dir, err_reason());
+		fmt_why(why, whylen, "%s %s: not a directory", option, dir);
 		return CERT_CONFIG;
 	}
 	return CERT_OK;
 }
 
-/* Every CRL of a PEM file; other PEM blocks (certificates) are skipped.  A
- * file without any CRL is an error: the administrator asked for revocation. */
-static enum cert_status load_crls(X509_STORE *store, const char *crl_file,
-				  char *why, size_t whylen)
+static enum cert_status load_cas(X509_STORE *store, const char *ca_file, const char *ca_dir,
+				 char *why, size_t whylen)
 {
-	enum cert_status st = CERT_CONFIG;
-	X509_CRL *crl;
-	int n = 0, added;
-	BIO *bio;
+	enum cert_status st;
 
-	bio = BIO_new_file(crl_file, "r");
-	if (bio == NULL) {
-		fmt_why(why, whylen, "crl_file %s: %s", crl_file, err_reason());
+	if (ca_file != NULL && X509_STORE_load_file(store, ca_file) != 1) {
+		fmt_why(why, whylen, "ca_file %s: %s", ca_file, trust_err_reason());
 		return CERT_CONFIG;
 	}
-	while ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL) {
-		added = X509_STORE_add_crl(store, crl);
-		X509_CRL_free(crl);
-		if (added != 1) {
-			fmt_why(why, whylen, "crl_file %s: %s", crl_file, err_reason());
-			goto out;
-		}
-		n++;
+	if (ca_dir == NULL)
+		return CERT_OK;
+	st = trust_check_dir("ca_dir", ca_dir, why, whylen);
+	if (st != CERT_OK)
+		return st;
+	if (X509_STORE_load_path(store, ca_dir) != 1) {
+		fmt_why(why, whylen, "ca_dir %s: %s", ca_dir, trust_err_reason());
+		return CERT_CONFIG;
 	}
-	/* The loop ends at the end of the file or at a block that is not a CRL. */
-	if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE)
-		fmt_why(why, whylen, "crl_file %s: malformed CRL: %s", crl_file, err_reason());
-	else if (n == 0)
-		fmt_why(why, whylen, "crl_file %s: no PEM CRL", crl_file);
-	else
-		st = CERT_OK;
-out:
-	BIO_free(bio);
-	return st;
+	return CERT_OK;
 }
 
 /* allow_expired waives the expiry of the certificate itself and nothing else
@@ -144,25 +118,59 @@ static void name_str(const X509_NAME *name, char *buf, size_t len)
 	BIO_free(bio);
 }
 
+static int is_crl_error(int err)
+{
+	switch (err) {
+	case X509_V_ERR_CERT_REVOKED:
+	case X509_V_ERR_UNABLE_TO_GET_CRL:
+	case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+	case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+	case X509_V_ERR_CRL_NOT_YET_VALID:
+	case X509_V_ERR_CRL_HAS_EXPIRED:
+	case X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD:
+	case X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD:
+	case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+	case X509_V_ERR_KEYUSAGE_NO_CRL_SIGN:
+	case X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION:
+	case X509_V_ERR_DIFFERENT_CRL_SCOPE:
+	case X509_V_ERR_CRL_PATH_VALIDATION_ERROR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* A CRL failure names the CA whose CRL it is: only direct CRLs are used (no
+ * X509_V_FLAG_EXTENDED_CRL_SUPPORT), so that is the certificate's issuer. */
+static void crl_why(int err, X509 *bad, char *why, size_t whylen)
+{
+	char issuer[256] = "?";
+
+	if (bad != NULL)
+		name_str(X509_get_issuer_name(bad), issuer, sizeof(issuer));
+	if (err == X509_V_ERR_CERT_REVOKED)
+		fmt_why(why, whylen, "revoked (CRL of %s)", issuer);
+	else if (err == X509_V_ERR_UNABLE_TO_GET_CRL)
+		fmt_why(why, whylen, "CRL: no CRL of %s in crl_file or crl_dir", issuer);
+	else if (err == X509_V_ERR_CRL_HAS_EXPIRED)
+		fmt_why(why, whylen, "CRL: the CRL of %s has expired (nextUpdate passed)", issuer);
+	else
+		fmt_why(why, whylen, "CRL: %s (CRL of %s)", X509_verify_cert_error_string(err),
+			issuer);
+}
+
 static void chain_why(X509_STORE_CTX *ctx, char *why, size_t whylen)
 {
 	int err = X509_STORE_CTX_get_error(ctx);
 	int depth = X509_STORE_CTX_get_error_depth(ctx);
-	X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
 
-	if (err == X509_V_ERR_CERT_REVOKED && bad != NULL) {
-		char issuer[256];
-
-		/* Only direct CRLs are used (no X509_V_FLAG_EXTENDED_CRL_SUPPORT), so
-		 * the CRL's issuer is the revoked certificate's issuer. */
-		name_str(X509_get_issuer_name(bad), issuer, sizeof(issuer));
-		fmt_why(why, whylen, "revoked (CRL of %s)", issuer);
-	} else if (depth > 0) {
+	if (is_crl_error(err))
+		crl_why(err, X509_STORE_CTX_get_current_cert(ctx), why, whylen);
+	else if (depth > 0)
 		fmt_why(why, whylen, "chain: %s (depth %d)", X509_verify_cert_error_string(err),
 			depth);
-	} else {
+	else
 		fmt_why(why, whylen, "chain: %s", X509_verify_cert_error_string(err));
-	}
 }
 
 #define USE_CLIENT_AUTH 1u
@@ -236,39 +244,69 @@ static enum cert_status check_usage(X509_STORE_CTX *ctx, char *why, size_t whyle
 	return CERT_OK;
 }
 
+/* The verified chain's issuer of its first certificate: the CA that answers
+ * for its revocation.  A self-signed anchor is its own. */
+static X509 *chain_issuer(X509_STORE_CTX *ctx)
+{
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+	int n = chain != NULL ? sk_X509_num(chain) : 0;
+
+	if (n <= 0)
+		return NULL;
+	return sk_X509_value(chain, n > 1 ? 1 : 0);
+}
+
 /* CRL_CHECK without CRL_CHECK_ALL: the certificate's own revocation only.  A
  * compromised CA is withdrawn by taking it out of ca_file or ca_dir. */
-static enum cert_status run_verify(X509_STORE *store, X509 *x, STACK_OF(X509) *untrusted,
-				   time_t now, int allow_expired, int crl_check, char *why,
-				   size_t whylen)
+static enum cert_status set_params(X509_STORE_CTX *ctx, const struct trust *t, time_t now)
 {
-	enum cert_status st = CERT_NOMEM;
-	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	X509_VERIFY_PARAM *param;
+	X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
+	int crl_check = t->crl_file != NULL || t->crl_dir != NULL;
 
-	if (ctx == NULL || X509_STORE_CTX_init(ctx, store, x, untrusted) != 1) {
-		set_why(why, whylen, "out of memory");
-		goto out;
-	}
-	param = X509_STORE_CTX_get0_param(ctx);
 	X509_VERIFY_PARAM_set_time(param, now);
 	/* Anchors marked (TRUSTED CERTIFICATE) for or against clientAuth are
 	 * honoured; plain self-signed ones are trusted. */
 	if (X509_VERIFY_PARAM_set_trust(param, X509_TRUST_SSL_CLIENT) != 1 ||
-	    (crl_check && X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK) != 1)) {
+	    (crl_check && X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK) != 1))
+		return CERT_NOMEM;
+	crlstore_bind(ctx, t);
+	if (t->allow_expired)
+		X509_STORE_CTX_set_verify_cb(ctx, leaf_dates_waived);
+	return CERT_OK;
+}
+
+/* The chain, its CRL and its usages; then OCSP, once the chain has shown who
+ * the issuer is (it signs, or delegates, the answer). */
+static enum cert_status run_verify(X509_STORE *store, X509 *x, STACK_OF(X509) *untrusted,
+				   const struct trust *t, time_t now, struct revocation *rev,
+				   char *why, size_t whylen)
+{
+	enum cert_status st = CERT_NOMEM;
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	int crl = t->crl_file != NULL || t->crl_dir != NULL;
+
+	if (ctx == NULL || X509_STORE_CTX_init(ctx, store, x, untrusted) != 1 ||
+	    set_params(ctx, t, now) != CERT_OK) {
 		set_why(why, whylen, "out of memory");
 		goto out;
 	}
-	if (allow_expired)
-		X509_STORE_CTX_set_verify_cb(ctx, leaf_dates_waived);
 	st = CERT_BAD;
 	if (X509_verify_cert(ctx) != 1) {
-		if (X509_STORE_CTX_get_error(ctx) == X509_V_ERR_OUT_OF_MEM)
+		int err = X509_STORE_CTX_get_error(ctx);
+
+		if (err == X509_V_ERR_OUT_OF_MEM)
 			st = CERT_NOMEM;
+		if (crl && is_crl_error(err))
+			rev->crl = REV_CRL_FAILED;
 		chain_why(ctx, why, whylen);
 		goto out;
 	}
+	if (crl)
+		rev->crl = REV_CRL_PASSED;
 	st = check_usage(ctx, why, whylen);
+	if (st == CERT_OK && t->ocsp != TRUST_OCSP_OFF)
+		st = ocsp_check(x, chain_issuer(ctx), X509_STORE_CTX_get0_chain(ctx), store, t, now,
+				rev, why, whylen);
 out:
 	X509_STORE_CTX_free(ctx);
 	return st;
@@ -279,16 +317,60 @@ int trust_has_anchors(const struct trust *t)
 	return t != NULL && (t->ca_file != NULL || t->ca_dir != NULL);
 }
 
+int trust_has_revocation(const struct trust *t)
+{
+	return t != NULL && (t->crl_file != NULL || t->crl_dir != NULL ||
+			     t->ocsp != TRUST_OCSP_OFF);
+}
+
+void revocation_init(struct revocation *r, const struct trust *t)
+{
+	memset(r, 0, sizeof(*r));
+	r->configured = trust_has_revocation(t);
+}
+
+void revocation_str(const struct revocation *r, char *buf, size_t len)
+{
+	static const char *const ocsp[] = {
+		[REV_OCSP_UNUSED] = "", [REV_OCSP_GOOD] = "OCSP good",
+		[REV_OCSP_SOFT] = "OCSP soft-accepted", [REV_OCSP_FAILED] = "OCSP failed",
+	};
+	const char *crl = r->crl == REV_CRL_PASSED ? "CRL" :
+			  r->crl == REV_CRL_FAILED ? "CRL failed" : "";
+
+	if (r->crl == REV_CRL_UNUSED && r->ocsp == REV_OCSP_UNUSED) {
+		snprintf(buf, len, "%s", r->configured ? "not checked" : "none");
+		return;
+	}
+	snprintf(buf, len, "%s%s%s%s%s%s", crl, *crl && r->ocsp != REV_OCSP_UNUSED ? ", " : "",
+		 ocsp[r->ocsp], r->note[0] ? " (" : "", r->note, r->note[0] ? ")" : "");
+}
+
+/* Which configuration is missing its anchor, in the option names of the module. */
+static const char *no_anchor_why(const struct trust *t)
+{
+	if (t != NULL && t->crl_file != NULL)
+		return "crl_file needs ca_file or ca_dir";
+	if (t != NULL && t->crl_dir != NULL)
+		return "crl_dir needs ca_file or ca_dir";
+	if (t != NULL && t->ocsp != TRUST_OCSP_OFF)
+		return "ocsp needs ca_file or ca_dir";
+	return "neither ca_file nor ca_dir given";
+}
+
 enum cert_status cert_verify_chain(X509 *x, STACK_OF(X509) *untrusted, const struct trust *t,
-				   time_t now, char *why, size_t whylen)
+				   time_t now, struct revocation *rev, char *why, size_t whylen)
 {
 	enum cert_status st = CERT_BAD;
+	struct revocation scratch;
 	X509_STORE *store = NULL;
 
+	if (rev == NULL)
+		rev = &scratch;
+	revocation_init(rev, t);
 	ERR_clear_error();
 	if (!trust_has_anchors(t)) {
-		set_why(why, whylen, t != NULL && t->crl_file != NULL ?
-			"crl_file needs ca_file or ca_dir" : "neither ca_file nor ca_dir given");
+		set_why(why, whylen, no_anchor_why(t));
 		st = CERT_CONFIG;
 		goto out;
 	}
@@ -302,12 +384,13 @@ enum cert_status cert_verify_chain(X509 *x, STACK_OF(X509) *untrusted, const str
 		set_why(why, whylen, "out of memory");
 		goto out;
 	}
+	/* The store's time is for the OCSP responder's chain; the leaf's has its own. */
+	X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), now);
 	st = load_cas(store, t->ca_file, t->ca_dir, why, whylen);
-	if (st == CERT_OK && t->crl_file != NULL)
-		st = load_crls(store, t->crl_file, why, whylen);
 	if (st == CERT_OK)
-		st = run_verify(store, x, untrusted, now, t->allow_expired, t->crl_file != NULL,
-				why, whylen);
+		st = crlstore_add(store, t, why, whylen);
+	if (st == CERT_OK)
+		st = run_verify(store, x, untrusted, t, now, rev, why, whylen);
 out:
 	X509_STORE_free(store);
 	ERR_clear_error();

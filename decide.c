@@ -14,7 +14,11 @@
 #include <syslog.h>
 #include <time.h>
 
-void decide_init(struct decide_in *in, const struct request *rq)
+#ifndef OCSP_HELPER_PATH
+#error "OCSP_HELPER_PATH must name the installed pam_certmap_ocsp"
+#endif
+
+void decide_init(struct decide_in *in, struct request *rq)
 {
 	in->pamh = rq->pamh;
 	in->opt = rq->opt;
@@ -24,6 +28,7 @@ void decide_init(struct decide_in *in, const struct request *rq)
 	in->untrusted = NULL;
 	in->recheck = 0;
 	in->now = time(NULL);
+	in->rev = &rq->rev;
 }
 
 int decide_has_entry(const struct decide_in *in, int cand)
@@ -89,16 +94,36 @@ static int decide_time(const struct decide_in *in, X509 *x, char *why, size_t wh
 	}
 }
 
-/* Chain and revocation, when the administrator named a trust anchor. */
+/* What the module's options trust. */
+static void decide_trust(const struct options *o, struct trust *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->ca_file = o->ca_file;
+	t->ca_dir = o->ca_dir;
+	t->crl_file = o->crl_file;
+	t->crl_dir = o->crl_dir;
+	t->allow_expired = o->allow_expired;
+	t->ocsp = o->ocsp;
+	t->ocsp_url = o->ocsp_url;
+	t->ocsp_timeout = o->ocsp_timeout;
+	t->ocsp_helper = OCSP_HELPER_PATH;
+}
+
+/* Chain and revocation, when the administrator named a trust anchor; IN's
+ * rev learns how revocation was checked. */
 static int decide_chain(const struct decide_in *in, X509 *x, char *why, size_t whylen)
 {
-	const struct options *o = in->opt;
-	struct trust t = { .ca_file = o->ca_file, .ca_dir = o->ca_dir, .crl_file = o->crl_file,
-			   .allow_expired = o->allow_expired };
+	enum cert_status rc;
+	struct trust t;
 
+	decide_trust(in->opt, &t);
 	if (!trust_has_anchors(&t))
 		return PAM_SUCCESS;
-	switch (cert_verify_chain(x, in->untrusted, &t, in->now, why, whylen)) {
+	rc = cert_verify_chain(x, in->untrusted, &t, in->now, in->rev, why, whylen);
+	/* Like a token helper that cannot be started: an error of the installation. */
+	if (in->rev != NULL && in->rev->helper_failed)
+		pam_syslog(in->pamh, LOG_ERR, "%s", in->rev->note);
+	switch (rc) {
 	case CERT_OK:
 		return PAM_SUCCESS;
 	case CERT_NOMEM:
@@ -141,6 +166,13 @@ int decide_candidate(const struct decide_in *in, X509 *x, int cand, char **accou
 	int rc;
 
 	*account = NULL;
+	if (!in->recheck && in->rev != NULL) {
+		struct trust t;
+
+		/* A decision before the chain check logs "not checked". */
+		decide_trust(in->opt, &t);
+		revocation_init(in->rev, &t);
+	}
 	mapfile_query(in->mf, in->location, cand, &ans);
 	rc = decide_entry(&ans, why, whylen);
 	if (rc == PAM_SUCCESS && cert_key_check(x, why, whylen) != CERT_OK)

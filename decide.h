@@ -23,10 +23,11 @@ struct decide_in {
 				 * checks in this request already: decide the mapping and
 				 * the account again, without the network or the clock */
 	time_t now;
+	struct revocation *rev; /* how revocation was checked, for the log (the request's) */
 };
 
 /* Fill IN from the request, with the current time. */
-void decide_init(struct decide_in *in, const struct request *rq);
+void decide_init(struct decide_in *in, struct request *rq);
 
 /* Does certificate X (candidate CAND of the load) map, at the location, to
  * an existing account that may authenticate as pam_user?  Returns a PAM

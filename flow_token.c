@@ -39,6 +39,7 @@ static int choose(struct request *rq, const struct token_session *ts, size_t *ch
 {
 	char why[512] = "", first_why[512] = "no mapping for any certificate on the tokens";
 	int first_rc = PAM_AUTH_ERR, have_first = 0;
+	struct revocation first_rev = rq->rev;
 	struct decide_in in;
 	size_t first = 0;
 
@@ -58,9 +59,12 @@ static int choose(struct request *rq, const struct token_session *ts, size_t *ch
 			have_first = 1;
 			first = i;
 			first_rc = rc;
+			first_rev = rq->rev;
 			snprintf(first_why, sizeof(first_why), "%s", why);
 		}
 	}
+	if (have_first)
+		rq->rev = first_rev;  /* the logged certificate's, not the last one's */
 	request_log(rq, ts->certs[first].x509, first_rc, first_why);
 	return first_rc;
 }

@@ -3,13 +3,14 @@
 #include "config.h"
 #include "options.h"
 #include "mapfile.h"
+#include "ocspfetch.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum opt_kind { OPT_FLAG, OPT_STRING, OPT_PATH, OPT_SOURCE, OPT_SECONDS };
+enum opt_kind { OPT_FLAG, OPT_STRING, OPT_PATH, OPT_SOURCE, OPT_SECONDS, OPT_OCSP, OPT_URL };
 
 struct opt_def {
 	const char *name;
@@ -38,6 +39,10 @@ static const struct opt_def opt_defs[] = {
 	{ "ca_file", OPT_PATH, OFF(ca_file), ANY_SOURCE },
 	{ "ca_dir", OPT_PATH, OFF(ca_dir), ANY_SOURCE },
 	{ "crl_file", OPT_PATH, OFF(crl_file), ANY_SOURCE },
+	{ "crl_dir", OPT_PATH, OFF(crl_dir), ANY_SOURCE },
+	{ "ocsp", OPT_OCSP, OFF(ocsp), ANY_SOURCE },
+	{ "ocsp_url", OPT_URL, OFF(ocsp_url), ANY_SOURCE },
+	{ "ocsp_timeout", OPT_SECONDS, OFF(ocsp_timeout), ANY_SOURCE },
 	{ "use_first_pass", OPT_FLAG, OFF(use_first_pass), ONLY_PKCS11 },
 	{ "try_first_pass", OPT_FLAG, OFF(try_first_pass), ONLY_PKCS11 },
 };
@@ -72,6 +77,35 @@ static int opt_seconds(const char *arg, const char *value, int *out, char *err, 
 	return 0;
 }
 
+static int opt_ocsp(const char *arg, const char *value, struct options *o, char *err,
+		    size_t errlen)
+{
+	static const struct { const char *name; enum trust_ocsp mode; } modes[] = {
+		{ "off", TRUST_OCSP_OFF }, { "soft", TRUST_OCSP_SOFT },
+		{ "require", TRUST_OCSP_REQUIRE },
+	};
+
+	for (size_t i = 0; value != NULL && i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcmp(value, modes[i].name) == 0) {
+			o->ocsp = modes[i].mode;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "malformed option '%s': ocsp is off, soft or require", arg);
+	return -1;
+}
+
+static int opt_url(const char *arg, const char *value, const char **out, char *err,
+		   size_t errlen)
+{
+	if (!ocspfetch_url_ok(value)) {
+		snprintf(err, errlen, "malformed option '%s': an http:// URL", arg);
+		return -1;
+	}
+	*out = value;
+	return 0;
+}
+
 static int opt_apply(const struct opt_def *d, const char *arg, const char *value,
 		     struct options *o, char *err, size_t errlen)
 {
@@ -99,6 +133,10 @@ static int opt_apply(const struct opt_def *d, const char *arg, const char *value
 		return 0;
 	case OPT_SECONDS:
 		return opt_seconds(arg, value, (int *)(void *)field, err, errlen);
+	case OPT_OCSP:
+		return opt_ocsp(arg, value, o, err, errlen);
+	case OPT_URL:
+		return opt_url(arg, value, (const char **)(void *)field, err, errlen);
 	case OPT_SOURCE:
 		if (value != NULL && strcmp(value, "env") == 0) {
 			o->source = SOURCE_ENV;
@@ -115,6 +153,26 @@ static int opt_apply(const struct opt_def *d, const char *arg, const char *value
 	return -1;
 }
 
+/* Revocation is checked along a verified chain, and the OCSP details mean
+ * nothing with OCSP off. */
+static int options_check_revocation(const struct options *o, char *err, size_t errlen)
+{
+	const char *rev = o->crl_file != NULL ? "crl_file" : o->crl_dir != NULL ? "crl_dir" :
+			  o->ocsp != TRUST_OCSP_OFF ? "ocsp" : NULL;
+
+	if (rev != NULL && o->ca_file == NULL && o->ca_dir == NULL) {
+		snprintf(err, errlen, "%s needs ca_file or ca_dir: revocation is checked "
+			 "along a verified chain", rev);
+		return -1;
+	}
+	if (o->ocsp == TRUST_OCSP_OFF && (o->ocsp_url != NULL || o->ocsp_timeout != 0)) {
+		snprintf(err, errlen, "%s needs ocsp=soft or ocsp=require",
+			 o->ocsp_url != NULL ? "ocsp_url" : "ocsp_timeout");
+		return -1;
+	}
+	return 0;
+}
+
 /* Combinations that cannot mean what the administrator wants. */
 static int options_check(const struct options *o, const char *pkcs11_opt, const char *env_opt,
 			 char *err, size_t errlen)
@@ -128,11 +186,8 @@ static int options_check(const struct options *o, const char *pkcs11_opt, const 
 		snprintf(err, errlen, "option '%s' applies to source=env only", env_opt);
 		return -1;
 	}
-	if (o->crl_file != NULL && o->ca_file == NULL && o->ca_dir == NULL) {
-		snprintf(err, errlen, "crl_file needs ca_file or ca_dir: revocation is checked "
-			 "along a verified chain");
+	if (options_check_revocation(o, err, errlen) != 0)
 		return -1;
-	}
 	if (o->use_first_pass && o->try_first_pass) {
 		snprintf(err, errlen, "use_first_pass and try_first_pass exclude each other");
 		return -1;

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "certchain.h"
+
 enum cert_source {
 	SOURCE_PKCS11 = 0,
 	SOURCE_ENV,
@@ -19,7 +21,10 @@ struct options {
 	const char *pkcs11_module;  /* default DEFAULT_PKCS11_MODULE */
 	const char *token_label;    /* NULL: every token */
 	int token_timeout;          /* seconds, default OPTIONS_DEFAULT_TIMEOUT */
-	const char *ca_file, *ca_dir, *crl_file;  /* NULL when not given */
+	const char *ca_file, *ca_dir, *crl_file, *crl_dir;  /* NULL when not given */
+	enum trust_ocsp ocsp;       /* default off */
+	const char *ocsp_url;       /* NULL: the certificate's AIA */
+	int ocsp_timeout;           /* seconds; 0 (not given): TRUST_OCSP_DEFAULT_TIMEOUT */
 	int use_first_pass;
 	int try_first_pass;
 	int process_env;

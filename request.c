@@ -71,16 +71,19 @@ void request_log(const struct request *rq, X509 *x, int rc, const char *why)
 	const char *user = rc == PAM_SUCCESS ? rq->account : rq->pam_user;
 	char sha[65] = "(unknown)";
 	char *subject = cert_subject(x);
+	char rev[300];
 
 	if (cert_sha256_hex(x, sha) != CERT_OK)
 		snprintf(sha, sizeof(sha), "(unknown)");
+	revocation_str(&rq->rev, rev, sizeof(rev));
 	if (rc == PAM_SUCCESS)
 		pam_syslog(rq->pamh, LOG_NOTICE, "granted: user '%s' location '%s' certificate "
-			   "sha256:%s subject '%s'", user, rq->location, sha,
-			   subject ? subject : "(unknown)");
+			   "sha256:%s subject '%s' revocation: %s", user, rq->location, sha,
+			   subject ? subject : "(unknown)", rev);
 	else
 		pam_syslog(rq->pamh, LOG_WARNING, "denied: %s: user '%s' location '%s' "
-			   "certificate sha256:%s subject '%s'", why, user ? user : "(none)",
-			   rq->location, sha, subject ? subject : "(unknown)");
+			   "certificate sha256:%s subject '%s' revocation: %s", why,
+			   user ? user : "(none)", rq->location, sha,
+			   subject ? subject : "(unknown)", rev);
 	OPENSSL_free(subject);
 }

@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 #include <stddef.h>
 
+#include "certchain.h"
 #include "mapfile.h"
 #include "options.h"
 
@@ -20,6 +21,7 @@ struct request {
 	char *account;          /* the local account the chosen certificate maps to */
 	X509 *chosen;           /* the certificate that proved itself */
 	char *token_label;      /* token of the chosen certificate, pkcs11 only */
+	struct revocation rev;  /* how the logged certificate's revocation was checked */
 };
 
 /* PAM_SUCCESS or PAM_SERVICE_ERR (no service name). */
@@ -30,7 +32,7 @@ void request_free(struct request *rq);
 int request_load_mapfile(struct request *rq, const unsigned char *const *der,
 			 const size_t *len, size_t n);
 
-/* The one log line of a decision about certificate X. */
+/* The one log line of a decision about certificate X, with rq->rev. */
 void request_log(const struct request *rq, X509 *x, int rc, const char *why);
 
 #endif

@@ -14,11 +14,13 @@
 #include "account.h"
 #include "cert.h"
 #include "certmap/cmd.h"
+#include "certmap/trustopt.h"
 
 struct explain {
 	const struct global *g;
 	const struct cm_cert *cert;
 	const char *want_user;     /* --user, or NULL */
+	struct trust trust;        /* --ca-file ..., as the module's options */
 	struct mapfile_answer ans;
 	const char *user_name;     /* what the file maps the certificate to, or NULL */
 	char *account;             /* the local account it resolves to, or NULL */
@@ -183,6 +185,30 @@ static void explain_validity(struct explain *x)
 	}
 }
 
+/* The module's chain and revocation check, with certmap's trust options.
+ * Returns -1 on an error that is not an answer (CA or CRL files, memory). */
+static int explain_trust(struct explain *x)
+{
+	struct revocation rev;
+	char why[512], how[300];
+	enum cert_status st;
+
+	if (!trust_has_anchors(&x->trust)) {
+		printf("chain: not checked (no --ca-file or --ca-dir); revocation: none\n");
+		return 0;
+	}
+	st = cert_verify_chain(x->cert->x509, NULL, &x->trust, time(NULL), &rev, why, sizeof(why));
+	revocation_str(&rev, how, sizeof(how));
+	if (st == CERT_CONFIG || st == CERT_NOMEM) {
+		cm_err("%s", st == CERT_NOMEM ? "out of memory" : why);
+		return -1;
+	}
+	printf("chain: %s; revocation: %s\n", st == CERT_OK ? "verified" : why, how);
+	if (st != CERT_OK)
+		deny(x, "%s", why);
+	return 0;
+}
+
 /* Returns -1 on an error that is not an answer (memory, user database). */
 static int explain_account(struct explain *x)
 {
@@ -245,6 +271,7 @@ int cmd_explain(const struct global *g, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "user", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
+		CM_TRUST_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct explain x;
@@ -252,7 +279,7 @@ int cmd_explain(const struct global *g, int argc, char **argv)
 	struct mapfile *mf = NULL;
 	struct mapfile_error err;
 	int rc = CM_EXIT_ERROR;
-	int c;
+	int c, t;
 
 	memset(&x, 0, sizeof(x));
 	while ((c = getopt_long(argc, argv, ":u:h", longopts, NULL)) != -1) {
@@ -264,11 +291,15 @@ int cmd_explain(const struct global *g, int argc, char **argv)
 			cm_usage(stdout);
 			return CM_EXIT_OK;
 		default:
-			return cm_bad_option(c, argv);
+			t = cm_trust_option(c, optarg, &x.trust);
+			if (t <= 0)
+				return t == 0 ? cm_bad_option(c, argv) : CM_EXIT_ERROR;
 		}
 	}
 	if (argc - optind != 1)
 		return cm_bad_usage("explain needs exactly one CERT");
+	if (cm_trust_check(&x.trust) != 0)
+		return CM_EXIT_ERROR;
 
 	x.g = g;
 	x.cert = &cert;
@@ -285,7 +316,7 @@ int cmd_explain(const struct global *g, int argc, char **argv)
 	explain_mapping(&x, mf);
 	explain_key(&x);
 	explain_validity(&x);
-	if (explain_account(&x) != 0)
+	if (explain_trust(&x) != 0 || explain_account(&x) != 0)
 		goto out;
 	explain_user(&x);
 	if (x.why[0]) {

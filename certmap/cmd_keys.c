@@ -15,14 +15,17 @@
 #include "cert.h"
 #include "cert_ssh.h"
 #include "certmap/cmd.h"
+#include "certmap/trustopt.h"
 
 struct keys {
 	const char *path;
 	const char *user;
 	int verbose;
 	time_t now;
+	struct trust trust;     /* --ca-file ...: chain and revocation as the module checks */
 	unsigned long printed;
 	int nomem;
+	int config_error;       /* the CA or CRL files cannot be used: no answer at all */
 };
 
 static void skip(const struct keys *k, const struct mapfile_entry *e, const char *fmt, ...)
@@ -82,6 +85,34 @@ static void print_key(const char *type, const char *b64, const char *subject)
 	putchar('\n');
 }
 
+/* With trust options, the chain and revocation check of the module: a
+ * revoked certificate gets no line.  1 when X passes. */
+static int keys_trusted(struct keys *k, const struct mapfile_entry *e, X509 *x)
+{
+	struct revocation rev;
+	char why[512], how[300];
+
+	if (!trust_has_anchors(&k->trust))
+		return 1;
+	switch (cert_verify_chain(x, NULL, &k->trust, k->now, &rev, why, sizeof(why))) {
+	case CERT_OK:
+		revocation_str(&rev, how, sizeof(how));
+		if (k->verbose)
+			cm_err("%s:%lu: chain verified, revocation: %s", k->path, e->line, how);
+		return 1;
+	case CERT_NOMEM:
+		k->nomem = 1;
+		return 0;
+	case CERT_CONFIG:
+		cm_err("%s", why);
+		k->config_error = 1;
+		return 0;
+	default:
+		skip(k, e, "%s", why);
+		return 0;
+	}
+}
+
 static void keys_cert(struct keys *k, const struct mapfile_entry *e, X509 *x)
 {
 	const char *type = NULL;
@@ -107,6 +138,8 @@ static void keys_cert(struct keys *k, const struct mapfile_entry *e, X509 *x)
 		skip(k, e, "%s", why);
 		return;
 	}
+	if (!keys_trusted(k, e, x))
+		return;
 	switch (cert_ssh_x509(x, &type, &b64, why, sizeof(why))) {
 	case CERT_SSH_OK:
 		break;
@@ -136,7 +169,7 @@ static void keys_entry(void *ctx, const struct mapfile_answer *ans)
 	X509 *x = NULL;
 	char why[128];
 
-	if (k->nomem || name == NULL || !is_users(k, ans, name))
+	if (k->nomem || k->config_error || name == NULL || !is_users(k, ans, name))
 		return;
 	if (e->dead != MAPFILE_LIVE || e->certificate == NULL) {
 		skip(k, e, "certificate value is not a certificate: %s",
@@ -176,13 +209,14 @@ int cmd_keys(const struct global *g, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		CM_TRUST_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct keys k;
 	struct mapfile *mf = NULL;
 	struct mapfile_error err;
 	int rc = CM_EXIT_ERROR;
-	int c;
+	int c, t;
 
 	memset(&k, 0, sizeof(k));
 	while ((c = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
@@ -194,11 +228,15 @@ int cmd_keys(const struct global *g, int argc, char **argv)
 			cm_usage(stdout);
 			return CM_EXIT_OK;
 		default:
-			return cm_bad_option(c, argv);
+			t = cm_trust_option(c, optarg, &k.trust);
+			if (t <= 0)
+				return t == 0 ? cm_bad_option(c, argv) : CM_EXIT_ERROR;
 		}
 	}
 	if (argc - optind != 1 || argv[optind][0] == '\0')
 		return cm_bad_usage("keys needs exactly one USER");
+	if (cm_trust_check(&k.trust) != 0)
+		return CM_EXIT_ERROR;
 
 	k.path = g->mapfile;
 	k.user = argv[optind];
@@ -208,10 +246,10 @@ int cmd_keys(const struct global *g, int argc, char **argv)
 		goto out;
 	}
 	mapfile_foreach_effective(mf, g->location, keys_entry, &k);
-	if (k.nomem) {
+	if (k.nomem)
 		cm_err("out of memory");
+	if (k.nomem || k.config_error)
 		goto out;
-	}
 	if (k.verbose)
 		summary(&k, g->location);
 	rc = CM_EXIT_OK;

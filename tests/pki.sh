@@ -3,6 +3,7 @@
 
 # OpenSSL 3.0's `x509 -req` cannot set a start date, so certificates are issued
 # with `openssl ca`, whose -startdate/-enddate take any date: no faketime needed.
+# pki_init DIR [CA-CN]: a CA in DIR (default CN "Test CA"), the current one ($PKI) from now on.
 pki_init() {
 	PKI=$1
 	mkdir -p "$PKI/issued" || return 1
@@ -42,7 +43,7 @@ EOF
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI/ca.key" \
 		2>/dev/null || return 1
 	openssl req -config "$PKI/ca.cnf" -x509 -new -key "$PKI/ca.key" -days 3650 \
-		-subj "/O=pam_certmap tests/CN=Test CA" \
+		-subj "/O=pam_certmap tests/CN=${2:-Test CA}" \
 		-addext "basicConstraints=critical,CA:true" \
 		-addext "keyUsage=critical,keyCertSign,cRLSign" \
 		-out "$PKI/ca.pem" 2>/dev/null || return 1

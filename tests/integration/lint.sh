@@ -1,6 +1,7 @@
 #!/bin/sh
 # lint.sh - clang-tidy (the checks of .clang-tidy) finds nothing in the C files of the
-# library, the module, the token helper and certmap, each compiled with its target's flags.
+# library, the module, the token and OCSP helpers and certmap, each compiled with its
+# target's flags.
 set -u
 : "${top_builddir:?run through make check}" "${top_srcdir:?run through make check}"
 # shellcheck disable=SC1091 # found through $top_srcdir
@@ -42,7 +43,7 @@ mk() {
 # headers of OpenSSL, expat, PAM, libp11 and p11-kit are not checked (.clang-tidy's
 # HeaderFilterRegex takes every other header: the project's own).
 : > "$T/files"
-for tgt in libcertmap_la pam_certmap_la token_pam_certmap_token certmap_certmap; do
+for tgt in libcertmap_la pam_certmap_la token_pam_certmap_token ocsp_pam_certmap_ocsp certmap_certmap; do
 	flags=$(mk "lint-flags-$tgt") ||
 		{ echo "Bail out! make cannot print the flags of $tgt"; exit 1; }
 	printf '%s\n' "$flags" | sed 's#-I/usr/#-isystem /usr/#g' > "$T/flags.$tgt"

@@ -126,7 +126,7 @@ fi
 # Every long option any command parses (getopt_long tables), as --NAME in the page
 # (written \-\-NAME in roff).
 sed -n 's/.*{ "\([a-z][a-z0-9-]*\)", \(no\|required\|optional\)_argument,.*/\1/p' \
-	"$top_srcdir"/certmap/*.c | sort -u > "$T/longopts"
+	"$top_srcdir"/certmap/*.c "$top_srcdir"/certmap/*.h | sort -u > "$T/longopts"
 sed 's/\\-/-/g' "$top_srcdir/man/certmap.1" > "$T/certmap.1"
 while read -r o; do
 	tap_check "certmap.1 documents --$o" grep -qF -- "--$o" "$T/certmap.1"

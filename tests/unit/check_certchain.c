@@ -4,6 +4,7 @@
 #include "cert.h"
 #include "certchain.h"
 #include "testcert.h"
+#include "testpki.h"
 #include "unit.h"
 
 #include <stdio.h>
@@ -16,115 +17,10 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#define DAY 86400L
 #define SCLOGON "1.3.6.1.4.1.311.20.2.2"
-
-struct pki {
-	X509 *cert;
-	EVP_PKEY *key;
-};
-
-/* What a certificate is made of; dates are seconds from now. */
-struct spec {
-	const char *cn;
-	long not_before, not_after;
-	int ca;
-	const char *eku;	/* extendedKeyUsage value, NULL for none */
-	const char *ku;		/* keyUsage value, NULL for none */
-};
 
 static struct pki root, inter, other;
 static char why[512];
-
-static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX v3;
-	X509_EXTENSION *ext;
-
-	X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-	ck_assert_msg(ext != NULL, "extension %d=%s", nid, value);
-	ck_assert_int_eq(X509_add_ext(x, ext, -1), 1);
-	X509_EXTENSION_free(ext);
-}
-
-static void set_serial(X509 *x)
-{
-	BIGNUM *bn = BN_new();
-
-	ck_assert_ptr_nonnull(bn);
-	ck_assert_int_eq(BN_rand(bn, 63, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY), 1);
-	ck_assert_ptr_nonnull(BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)));
-	BN_free(bn);
-}
-
-static void set_name(X509 *x, const char *cn)
-{
-	X509_NAME *name = X509_get_subject_name(x);
-
-	ck_assert_int_eq(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-						    (const unsigned char *)cn, -1, -1, 0), 1);
-}
-
-/* A certificate after SP, signed by ISSUER, or self-signed when ISSUER is NULL. */
-static struct pki issue(const struct spec *sp, const struct pki *issuer)
-{
-	struct pki p = { X509_new(), EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256") };
-	X509 *icert;
-	EVP_PKEY *ikey;
-
-	ck_assert_ptr_nonnull(p.cert);
-	ck_assert_ptr_nonnull(p.key);
-	icert = issuer != NULL ? issuer->cert : p.cert;
-	ikey = issuer != NULL ? issuer->key : p.key;
-	ck_assert_int_eq(X509_set_version(p.cert, X509_VERSION_3), 1);
-	set_serial(p.cert);
-	set_name(p.cert, sp->cn);
-	ck_assert_int_eq(X509_set_issuer_name(p.cert, X509_get_subject_name(icert)), 1);
-	ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notBefore(p.cert), sp->not_before));
-	ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notAfter(p.cert), sp->not_after));
-	ck_assert_int_eq(X509_set_pubkey(p.cert, p.key), 1);
-	add_ext(p.cert, icert, NID_basic_constraints, sp->ca ? "critical,CA:TRUE" : "CA:FALSE");
-	add_ext(p.cert, icert, NID_subject_key_identifier, "hash");
-	if (issuer != NULL)
-		add_ext(p.cert, icert, NID_authority_key_identifier, "keyid");
-	if (sp->ku != NULL)
-		add_ext(p.cert, icert, NID_key_usage, sp->ku);
-	if (sp->eku != NULL)
-		add_ext(p.cert, icert, NID_ext_key_usage, sp->eku);
-	ck_assert_int_gt(X509_sign(p.cert, ikey, EVP_sha256()), 0);
-	return p;
-}
-
-static struct pki make_ca(const char *cn, const struct pki *issuer, long not_after)
-{
-	const struct spec sp = { cn, -30 * DAY, not_after, 1, NULL, "keyCertSign,cRLSign" };
-
-	return issue(&sp, issuer);
-}
-
-/* A client certificate of ISSUER with the usual usages, valid from NB to NA. */
-static struct pki make_leaf(const struct pki *issuer, long nb, long na)
-{
-	const struct spec sp = { "alice", nb, na, 0, "clientAuth", "digitalSignature" };
-
-	return issue(&sp, issuer);
-}
-
-static struct pki make_leaf_eku(const struct pki *issuer, const char *eku, const char *ku)
-{
-	const struct spec sp = { "alice", -DAY, 30 * DAY, 0, eku, ku };
-
-	return issue(&sp, issuer);
-}
-
-static void pki_free(struct pki *p)
-{
-	X509_free(p->cert);
-	EVP_PKEY_free(p->key);
-	p->cert = NULL;
-	p->key = NULL;
-}
 
 /* A CRL of CA revoking the NULL-terminated REVOKED, updated at now + LAST,
  * next update at now + NEXT. */
@@ -204,6 +100,52 @@ static void write_hashdir(const char *name, X509 *const *certs, char *path, size
 	}
 }
 
+/* A CRL directory NAME holding the NULL-terminated CRLS as <hash>.rN, as
+ * `openssl rehash` names them (N counts CRLs of the same issuer). */
+static void write_crldir(const char *name, X509_CRL *const *crls, char *path, size_t pathlen)
+{
+	char file[256], scratch[512];
+	struct stat sb;
+	int ok = 0;
+
+	snprintf(path, pathlen, "%s/%s", unit_tmpdir(), name);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	for (; *crls != NULL; crls++) {
+		unsigned long h = X509_NAME_hash_ex(X509_CRL_get_issuer(*crls), NULL, NULL, &ok);
+		int n = 0;
+
+		ck_assert_int_eq(ok, 1);
+		do {
+			snprintf(file, sizeof(file), "%s/%s/%08lx.r%d", unit_tmpdir(), name, h, n++);
+		} while (stat(file, &sb) == 0);
+		snprintf(file, sizeof(file), "%s/%08lx.r%d", name, h, n - 1);
+		write_pem(file, NULL, (X509_CRL *[]){ *crls, NULL }, scratch, sizeof(scratch));
+	}
+}
+
+/* cert_verify_chain with trust T at the present time, REV filled; it must
+ * leave no OpenSSL error behind. */
+static enum cert_status verify_t(X509 *x, const struct trust *t, struct revocation *rev)
+{
+	enum cert_status st;
+
+	why[0] = '\0';
+	st = cert_verify_chain(x, NULL, t, time(NULL), rev, why, sizeof(why));
+	ck_assert_uint_eq(ERR_peek_error(), 0);
+	if (st != CERT_OK)
+		ck_assert_msg(why[0] != '\0', "a failure without a reason");
+	return st;
+}
+
+/* How REV reads in the log. */
+static const char *rev_words(const struct revocation *rev)
+{
+	static char buf[300];
+
+	revocation_str(rev, buf, sizeof(buf));
+	return buf;
+}
+
 /* cert_verify_chain at the present time; it must leave no OpenSSL error behind. */
 static enum cert_status verify(X509 *x, const char *ca_file, const char *ca_dir,
 			       const char *crl_file, int allow_expired)
@@ -214,7 +156,7 @@ static enum cert_status verify(X509 *x, const char *ca_file, const char *ca_dir,
 			   .allow_expired = allow_expired };
 
 	why[0] = '\0';
-	st = cert_verify_chain(x, NULL, &t, time(NULL), why, sizeof(why));
+	st = cert_verify_chain(x, NULL, &t, time(NULL), NULL, why, sizeof(why));
 	ck_assert_uint_eq(ERR_peek_error(), 0);
 	if (st != CERT_OK)
 		ck_assert_msg(why[0] != '\0', "a failure without a reason");
@@ -427,7 +369,7 @@ START_TEST(crl_of_issuer_is_enough)
 	/* The root's CRL does not cover the intermediate's certificates. */
 	write_crl("crl.pem", &root, NULL, crl, sizeof(crl));
 	ck_assert_int_eq(verify(leaf.cert, both_file, NULL, crl, 0), CERT_BAD);
-	ck_assert_str_eq(why, "chain: unable to get certificate CRL");
+	ck_assert_str_eq(why, "CRL: no CRL of CN=Test Issuing CA in crl_file or crl_dir");
 	pki_free(&leaf);
 }
 END_TEST
@@ -439,7 +381,7 @@ START_TEST(crl_missing_for_issuer)
 
 	write_crl("crl.pem", &other, leaf.cert, crl, sizeof(crl));
 	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, crl, 0), CERT_BAD);
-	ck_assert_str_eq(why, "chain: unable to get certificate CRL");
+	ck_assert_str_eq(why, "CRL: no CRL of CN=Test Root CA in crl_file or crl_dir");
 	pki_free(&leaf);
 }
 END_TEST
@@ -452,7 +394,7 @@ START_TEST(crl_expired)
 
 	write_pem("crl.pem", NULL, (X509_CRL *[]){ c, NULL }, crl, sizeof(crl));
 	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, crl, 0), CERT_BAD);
-	ck_assert_str_eq(why, "chain: CRL has expired");
+	ck_assert_str_eq(why, "CRL: the CRL of CN=Test Root CA has expired (nextUpdate passed)");
 	X509_CRL_free(c);
 	pki_free(&leaf);
 }
@@ -467,7 +409,7 @@ START_TEST(crl_forged)
 
 	write_crl("crl.pem", &forger, NULL, crl, sizeof(crl));
 	ck_assert_int_eq(verify(leaf.cert, root_file, NULL, crl, 0), CERT_BAD);
-	ck_assert_str_eq(why, "chain: CRL signature failure");
+	ck_assert_str_eq(why, "CRL: CRL signature failure (CRL of CN=Test Root CA)");
 	pki_free(&leaf);
 }
 END_TEST
@@ -537,6 +479,280 @@ START_TEST(crl_file_missing)
 }
 END_TEST
 
+/* ---- crl_dir ---- */
+
+/* Two CAs' CRLs in one directory; each certificate is judged by its issuer's. */
+START_TEST(crl_dir_two_cas)
+{
+	struct pki a = make_leaf(&root, -DAY, 30 * DAY), gone = make_leaf(&root, -DAY, 30 * DAY);
+	struct pki b = make_leaf(&other, -DAY, 30 * DAY), gone_b = make_leaf(&other, -DAY, 30 * DAY);
+	X509_CRL *c1 = make_crl(&root, (X509 *[]){ gone.cert, NULL }, -3600, DAY);
+	X509_CRL *c2 = make_crl(&other, (X509 *[]){ gone_b.cert, NULL }, -3600, DAY);
+	struct revocation rev;
+	struct trust t = { 0 };
+	char dir[512], cas[512];
+
+	write_pem("two-roots.pem", (X509 *[]){ root.cert, other.cert, NULL }, NULL,
+		  cas, sizeof(cas));
+	write_crldir("crls-two", (X509_CRL *[]){ c1, c2, NULL }, dir, sizeof(dir));
+	t.ca_file = cas;
+	t.crl_dir = dir;
+	ck_assert_int_eq(verify_t(a.cert, &t, &rev), CERT_OK);
+	ck_assert_str_eq(rev_words(&rev), "CRL");
+	ck_assert_int_eq(verify_t(b.cert, &t, &rev), CERT_OK);
+	ck_assert_int_eq(verify_t(gone.cert, &t, &rev), CERT_BAD);
+	ck_assert_str_eq(why, "revoked (CRL of CN=Test Root CA)");
+	ck_assert_str_eq(rev_words(&rev), "CRL failed");
+	ck_assert_int_eq(verify_t(gone_b.cert, &t, &rev), CERT_BAD);
+	ck_assert_str_eq(why, "revoked (CRL of CN=Other Root CA)");
+	X509_CRL_free(c1);
+	X509_CRL_free(c2);
+	pki_free(&a);
+	pki_free(&gone);
+	pki_free(&b);
+	pki_free(&gone_b);
+}
+END_TEST
+
+START_TEST(crl_dir_missing_for_issuer)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	X509_CRL *c = make_crl(&other, (X509 *[]){ NULL }, -3600, DAY);
+	struct trust t = { .ca_file = root_file };
+	struct revocation rev;
+	char dir[512];
+
+	write_crldir("crls-other", (X509_CRL *[]){ c, NULL }, dir, sizeof(dir));
+	t.crl_dir = dir;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_BAD);
+	ck_assert_str_eq(why, "CRL: no CRL of CN=Test Root CA in crl_file or crl_dir");
+	ck_assert_str_eq(rev_words(&rev), "CRL failed");
+	X509_CRL_free(c);
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(crl_dir_expired)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	X509_CRL *c = make_crl(&root, (X509 *[]){ NULL }, -2 * DAY, -60);
+	struct trust t = { .ca_file = root_file };
+	struct revocation rev;
+	char dir[512];
+
+	write_crldir("crls-expired", (X509_CRL *[]){ c, NULL }, dir, sizeof(dir));
+	t.crl_dir = dir;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_BAD);
+	ck_assert_str_eq(why, "CRL: the CRL of CN=Test Root CA has expired (nextUpdate passed)");
+	X509_CRL_free(c);
+	pki_free(&leaf);
+}
+END_TEST
+
+/* An old CRL left beside the current one (.r0 and .r1) does not matter. */
+START_TEST(crl_dir_old_and_new)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	X509_CRL *old = make_crl(&root, (X509 *[]){ NULL }, -3 * DAY, -2 * DAY);
+	X509_CRL *cur = make_crl(&root, (X509 *[]){ NULL }, -3600, DAY);
+	struct trust t = { .ca_file = root_file };
+	struct revocation rev;
+	char dir[512];
+
+	write_crldir("crls-old-new", (X509_CRL *[]){ old, cur, NULL }, dir, sizeof(dir));
+	t.crl_dir = dir;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_OK);
+	X509_CRL_free(old);
+	X509_CRL_free(cur);
+	pki_free(&leaf);
+}
+END_TEST
+
+/* crl_dir adds CRLs, never trust: a CA certificate in it is no anchor. */
+START_TEST(crl_dir_is_no_anchor)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	X509_CRL *c = make_crl(&root, (X509 *[]){ NULL }, -3600, DAY);
+	char dir[512], cas[512], scratch[512], file[256];
+	struct trust t = { 0 };
+	struct revocation rev;
+	int ok = 0;
+
+	write_pem("other-root.pem", (X509 *[]){ other.cert, NULL }, NULL, cas, sizeof(cas));
+	write_crldir("crls-with-ca", (X509_CRL *[]){ c, NULL }, dir, sizeof(dir));
+	snprintf(file, sizeof(file), "crls-with-ca/%08lx.0",
+		 X509_NAME_hash_ex(X509_get_subject_name(root.cert), NULL, NULL, &ok));
+	write_pem(file, (X509 *[]){ root.cert, NULL }, NULL, scratch, sizeof(scratch));
+	t.ca_file = cas;
+	t.crl_dir = dir;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_BAD);
+	ck_assert_str_eq(why, "chain: unable to get local issuer certificate");
+	ck_assert_str_eq(rev_words(&rev), "not checked");
+	X509_CRL_free(c);
+	pki_free(&leaf);
+}
+END_TEST
+
+/* A damaged CRL is no CRL: refused, not skipped. */
+START_TEST(crl_dir_damaged)
+{
+	static const char bad[] = "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n";
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	struct trust t = { .ca_file = root_file };
+	char dir[512], file[256], scratch[512];
+	struct revocation rev;
+	int ok = 0;
+
+	snprintf(dir, sizeof(dir), "%s/crls-damaged", unit_tmpdir());
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	snprintf(file, sizeof(file), "crls-damaged/%08lx.r0",
+		 X509_NAME_hash_ex(X509_get_subject_name(root.cert), NULL, NULL, &ok));
+	unit_write_file(file, bad, strlen(bad), 0644, scratch, sizeof(scratch));
+	t.crl_dir = dir;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_BAD);
+	ck_assert_str_eq(why, "CRL: no CRL of CN=Test Root CA in crl_file or crl_dir");
+	pki_free(&leaf);
+}
+END_TEST
+
+/* crl_file and crl_dir together: each CA's CRL may be in either. */
+START_TEST(crl_dir_and_file)
+{
+	struct pki a = make_leaf(&root, -DAY, 30 * DAY), b = make_leaf(&inter, -DAY, 30 * DAY);
+	X509_CRL *c = make_crl(&inter, (X509 *[]){ NULL }, -3600, DAY);
+	struct trust t = { .ca_file = both_file };
+	char dir[512], crl[512];
+	struct revocation rev;
+
+	write_crl("root-crl.pem", &root, NULL, crl, sizeof(crl));
+	write_crldir("crls-inter", (X509_CRL *[]){ c, NULL }, dir, sizeof(dir));
+	t.crl_file = crl;
+	t.crl_dir = dir;
+	ck_assert_int_eq(verify_t(a.cert, &t, &rev), CERT_OK);
+	ck_assert_int_eq(verify_t(b.cert, &t, &rev), CERT_OK);
+	X509_CRL_free(c);
+	pki_free(&a);
+	pki_free(&b);
+}
+END_TEST
+
+START_TEST(crl_dir_not_a_directory)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	struct trust t = { .ca_file = root_file };
+	char path[512], expect[600];
+
+	snprintf(path, sizeof(path), "%s/no-such-crl-dir", unit_tmpdir());
+	t.crl_dir = path;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, NULL), CERT_CONFIG);
+	snprintf(expect, sizeof(expect), "crl_dir %s: No such file or directory", path);
+	ck_assert_str_eq(why, expect);
+	t.crl_dir = root_file;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, NULL), CERT_CONFIG);
+	snprintf(expect, sizeof(expect), "crl_dir %s: not a directory", root_file);
+	ck_assert_str_eq(why, expect);
+	pki_free(&leaf);
+}
+END_TEST
+
+START_TEST(crl_dir_alone)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	struct trust t = { .crl_dir = "/nonexistent" };
+
+	ck_assert_int_eq(verify_t(leaf.cert, &t, NULL), CERT_CONFIG);
+	ck_assert_str_eq(why, "crl_dir needs ca_file or ca_dir");
+	pki_free(&leaf);
+}
+END_TEST
+
+/* ---- how revocation was checked, and OCSP without a responder ---- */
+
+START_TEST(revocation_words)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	struct trust t = { .ca_file = root_file };
+	struct revocation rev;
+
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_OK);
+	ck_assert_str_eq(rev_words(&rev), "none");
+	revocation_init(&rev, &t);
+	ck_assert_str_eq(rev_words(&rev), "none");
+	t.ocsp = TRUST_OCSP_SOFT;
+	revocation_init(&rev, &t);
+	ck_assert_str_eq(rev_words(&rev), "not checked");
+	pki_free(&leaf);
+}
+END_TEST
+
+/* No ocsp_url and no AIA: nobody to ask.  soft accepts, require refuses. */
+START_TEST(ocsp_no_responder)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	struct trust t = { .ca_file = root_file, .ocsp = TRUST_OCSP_SOFT,
+			   .ocsp_helper = "/nonexistent/pam_certmap_ocsp" };
+	struct revocation rev;
+	char crl[512];
+
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_OK);
+	ck_assert_str_eq(rev_words(&rev), "OCSP soft-accepted (no responder: no ocsp_url, and no "
+			 "http OCSP URL in the certificate)");
+	t.ocsp = TRUST_OCSP_REQUIRE;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_BAD);
+	ck_assert_str_eq(why, "OCSP: no responder: no ocsp_url, and no http OCSP URL in the "
+			 "certificate (ocsp=require)");
+	ck_assert_str_eq(rev_words(&rev), "OCSP failed (no responder: no ocsp_url, and no http "
+			 "OCSP URL in the certificate)");
+	/* with a CRL too: both are named */
+	write_crl("crl-ocsp.pem", &root, NULL, crl, sizeof(crl));
+	t.crl_file = crl;
+	t.ocsp = TRUST_OCSP_SOFT;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_OK);
+	ck_assert_str_eq(rev_words(&rev), "CRL, OCSP soft-accepted (no responder: no ocsp_url, "
+			 "and no http OCSP URL in the certificate)");
+	pki_free(&leaf);
+}
+END_TEST
+
+/* A helper that cannot be started is a responder not asked, and an error of
+ * the installation the caller logs. */
+START_TEST(ocsp_helper_missing)
+{
+	struct pki leaf = make_leaf(&root, -DAY, 30 * DAY);
+	struct trust t = { .ca_file = root_file, .ocsp = TRUST_OCSP_SOFT,
+			   .ocsp_url = "http://127.0.0.1:9/",
+			   .ocsp_helper = "/nonexistent/pam_certmap_ocsp" };
+	struct revocation rev;
+
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_OK);
+	ck_assert_ptr_nonnull(strstr(rev_words(&rev), "OCSP soft-accepted (http://127.0.0.1:9/ "
+				     "not asked: OCSP helper"));
+	ck_assert_int_eq(rev.helper_failed, 1);
+	t.ocsp = TRUST_OCSP_REQUIRE;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_BAD);
+	assert_why_has("(ocsp=require)");
+	pki_free(&leaf);
+}
+END_TEST
+
+/* The revocation check is never reached for a chain that fails. */
+START_TEST(ocsp_after_the_chain)
+{
+	struct pki leaf = make_leaf(&other, -DAY, 30 * DAY);
+	struct trust t = { .ca_file = root_file, .ocsp = TRUST_OCSP_REQUIRE,
+			   .ocsp_helper = "/nonexistent/pam_certmap_ocsp" };
+	struct revocation rev;
+
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_BAD);
+	ck_assert_str_eq(why, "chain: unable to get local issuer certificate");
+	ck_assert_str_eq(rev_words(&rev), "not checked");
+	t.ca_file = NULL;
+	ck_assert_int_eq(verify_t(leaf.cert, &t, &rev), CERT_CONFIG);
+	ck_assert_str_eq(why, "ocsp needs ca_file or ca_dir");
+	pki_free(&leaf);
+}
+END_TEST
+
 /* ---- usages ---- */
 
 START_TEST(eku_server_only)
@@ -572,7 +788,7 @@ START_TEST(eku_of_ca)
 {
 	const struct spec srv = { "TLS Server CA", -DAY, 30 * DAY, 1, "serverAuth", NULL };
 	const struct spec cli = { "Client CA", -DAY, 30 * DAY, 1, "clientAuth", NULL };
-	struct pki srv_ca = issue(&srv, &root), cli_ca = issue(&cli, &root);
+	struct pki srv_ca = pki_issue(&srv, &root), cli_ca = pki_issue(&cli, &root);
 	struct pki l1 = make_leaf(&srv_ca, -DAY, 30 * DAY);
 	struct pki l2 = make_leaf_eku(&cli_ca, SCLOGON, NULL);
 	struct pki l3 = make_leaf_eku(&cli_ca, "clientAuth," SCLOGON, NULL);
@@ -732,7 +948,8 @@ START_TEST(time_is_the_callers)
 
 	struct trust t = { .ca_file = root_file };
 
-	ck_assert_int_eq(cert_verify_chain(leaf.cert, NULL, &t, later, why, sizeof(why)), CERT_BAD);
+	ck_assert_int_eq(cert_verify_chain(leaf.cert, NULL, &t, later, NULL, why, sizeof(why)),
+			 CERT_BAD);
 	ck_assert_str_eq(why, "chain: certificate has expired");
 	pki_free(&leaf);
 }
@@ -744,7 +961,8 @@ START_TEST(why_may_be_null)
 
 	struct trust t = { .ca_file = root_file };
 
-	ck_assert_int_eq(cert_verify_chain(leaf.cert, NULL, &t, time(NULL), NULL, 0), CERT_BAD);
+	ck_assert_int_eq(cert_verify_chain(leaf.cert, NULL, &t, time(NULL), NULL, NULL, 0),
+			 CERT_BAD);
 	ck_assert_uint_eq(ERR_peek_error(), 0);
 	pki_free(&leaf);
 }
@@ -779,6 +997,19 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, crl_file_without_crl);
 	tcase_add_test(tc, crl_file_malformed);
 	tcase_add_test(tc, crl_file_missing);
+	tcase_add_test(tc, crl_dir_two_cas);
+	tcase_add_test(tc, crl_dir_missing_for_issuer);
+	tcase_add_test(tc, crl_dir_expired);
+	tcase_add_test(tc, crl_dir_old_and_new);
+	tcase_add_test(tc, crl_dir_is_no_anchor);
+	tcase_add_test(tc, crl_dir_damaged);
+	tcase_add_test(tc, crl_dir_and_file);
+	tcase_add_test(tc, crl_dir_not_a_directory);
+	tcase_add_test(tc, crl_dir_alone);
+	tcase_add_test(tc, revocation_words);
+	tcase_add_test(tc, ocsp_no_responder);
+	tcase_add_test(tc, ocsp_helper_missing);
+	tcase_add_test(tc, ocsp_after_the_chain);
 	tcase_add_test(tc, eku_server_only);
 	tcase_add_test(tc, eku_accepted);
 	tcase_add_test(tc, eku_of_ca);

@@ -191,6 +191,57 @@ START_TEST(crl_file_needs_a_trust_anchor)
 }
 END_TEST
 
+START_TEST(revocation_options_are_read)
+{
+	struct options o;
+	char err[256];
+
+	ck_assert_int_eq(PARSE(&o, err, "ca_file=/etc/ca.pem", "crl_dir=/etc/crls"), 0);
+	ck_assert_str_eq(o.crl_dir, "/etc/crls");
+	ck_assert_int_eq(o.ocsp, TRUST_OCSP_OFF);
+	ck_assert_int_eq(o.ocsp_timeout, 0);
+	ck_assert_ptr_null(o.ocsp_url);
+	ck_assert_int_eq(PARSE(&o, err, "ca_dir=/etc/ca", "ocsp=soft",
+			       "ocsp_url=http://ocsp.example.test:8080/ca", "ocsp_timeout=3"), 0);
+	ck_assert_int_eq(o.ocsp, TRUST_OCSP_SOFT);
+	ck_assert_str_eq(o.ocsp_url, "http://ocsp.example.test:8080/ca");
+	ck_assert_int_eq(o.ocsp_timeout, 3);
+	ck_assert_int_eq(PARSE(&o, err, "ca_dir=/etc/ca", "ocsp=require"), 0);
+	ck_assert_int_eq(o.ocsp, TRUST_OCSP_REQUIRE);
+	ck_assert_int_eq(PARSE(&o, err, "ocsp=off"), 0);
+	ck_assert_int_eq(o.ocsp, TRUST_OCSP_OFF);
+}
+END_TEST
+
+START_TEST(bad_revocation_options_are_refused)
+{
+	static const struct { const char *a, *b, *err; } bad[] = {
+		{ "ocsp=maybe", "ca_file=/c", "malformed option 'ocsp=maybe'" },
+		{ "ocsp=SOFT", "ca_file=/c", "ocsp is off, soft or require" },
+		{ "ocsp=", "ca_file=/c", "ocsp is off, soft or require" },
+		{ "ocsp", "ca_file=/c", "ocsp is off, soft or require" },
+		{ "ocsp=soft", "domain=x", "ocsp needs ca_file or ca_dir" },
+		{ "crl_dir=/d", "domain=x", "crl_dir needs ca_file or ca_dir" },
+		{ "crl_dir=d", "ca_file=/c", "crl_dir=d is not an absolute path" },
+		{ "ocsp_url=http://x/", "ca_file=/c", "ocsp_url needs ocsp=soft or ocsp=require" },
+		{ "ocsp_timeout=2", "ca_file=/c", "ocsp_timeout needs ocsp=soft or ocsp=require" },
+		{ "ocsp_url=https://x/", "ocsp=soft", "an http:// URL" },
+		{ "ocsp_url=ftp://x/", "ocsp=soft", "an http:// URL" },
+		{ "ocsp_url=http://", "ocsp=soft", "an http:// URL" },
+		{ "ocsp_url=x", "ocsp=soft", "an http:// URL" },
+		{ "ocsp_timeout=0", "ocsp=soft", "a whole number of seconds, 1 to 300" },
+		{ "ocsp_timeout=301", "ocsp=soft", "a whole number of seconds, 1 to 300" },
+	};
+	struct options o;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(PARSE(&o, err, bad[i].a, bad[i].b), -1);
+		ck_assert_msg(strstr(err, bad[i].err) != NULL, "%s: %s", bad[i].a, err);
+	}
+}
+END_TEST
+
 START_TEST(first_pass_options_exclude_each_other)
 {
 	struct options o;
@@ -258,6 +309,8 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, token_timeout_must_be_whole_seconds_in_range);
 	tcase_add_test(tc, paths_must_be_absolute);
 	tcase_add_test(tc, crl_file_needs_a_trust_anchor);
+	tcase_add_test(tc, revocation_options_are_read);
+	tcase_add_test(tc, bad_revocation_options_are_refused);
 	tcase_add_test(tc, first_pass_options_exclude_each_other);
 	tcase_add_test(tc, options_of_the_other_source_are_refused);
 	tcase_add_test(tc, source_after_its_options_keeps_them);
