@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #define MAX_ENVS 8
-#define MAX_FILE (1024 * 1024)
+#define MAX_FILE ((size_t)1024 * 1024)
 #define MAX_ROUNDS 100000
-#define MAX_MIB (64 * 1024)
+#define MAX_MIB (64UL * 1024)
 #define PIN_MAX 256
 
 struct opts {

@@ -72,6 +72,8 @@ int pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned int flags)
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, info, flags);
 }
 
+/* glibc names the parameters with reserved names, which this file cannot use. */
+// NOLINTNEXTLINE(readability-inconsistent-declaration-parameter-name)
 int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 {
 	const struct fake *f = idtype == P_PIDFD ? fake_of((int)id) : NULL;
@@ -89,6 +91,7 @@ int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
  * millisecond until the timeout.  glibc declares poll()'s array write-only, which it is not
  * (events is read): gcc's warning about reading it is wrong here. */
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// NOLINTNEXTLINE(readability-inconsistent-declaration-parameter-name)
 int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	const struct fake *f = n == 1 ? fake_of(fds[0].fd) : NULL;

@@ -53,9 +53,10 @@ meta() { [ -f "$D/meta.$1" ] && sed -n "s/^$2 //p" "$D/meta.$1"; :; }
 info() { sed -n "s/^$1 //p" "$D/machine"; }
 # provenance PART: one sentence on when and at which load a part was measured
 provenance() {
-	printf 'Measured %s at commit %s, nice %s; load average (1, 5, 15 min) %s at the start, %s at the end.\n' \
-		"$(meta "$1" date)" "$(meta "$1" commit)" "$(meta "$1" nice)" \
-		"$(meta "$1" load_start)" "$(meta "$1" load_end)"
+	printf 'Measured %s at commit %s, nice %s; load average (1, 5, 15 min) %s at the start, %s' \
+		"$(meta "$1" date)" "$(meta "$1" commit)" "$(meta "$1" nice)" "$(meta "$1" load_start)" \
+		"$(meta "$1" load_end)"
+	echo " at the end."
 }
 have() { [ -s "$D/$1" ] && [ -f "$D/meta.${2:-${1%%.*}}" ]; }
 
@@ -119,7 +120,9 @@ latency_stats() {
 med() { st "$W/lat.st" "$1:$2" 2; }
 p95() { st "$W/lat.st" "$1:$2" 3; }
 lat_keys() { [ -f "$W/lat.st" ] && cut -d: -f1 "$W/lat.st" | sort -u | sort_keys; :; }
-sort_keys() { awk '{ o = $1 == "rsa" ? 1 : $1 == "ec" ? 2 : 3; print o "\t" $1 }' | sort -n | cut -f2; }
+sort_keys() {
+	awk '{ o = $1 == "rsa" ? 1 : $1 == "ec" ? 2 : 3; print o "\t" $1 }' | sort -n | cut -f2
+}
 
 # ---------------------------------------------------------------- instruction counts
 
@@ -146,8 +149,12 @@ cg_stats() {
 		else if (o ~ /^(libsofthsm2\.so|libstdc\+\+|libgcc_s)/) c = "softhsm"
 		else if (o ~ /^lib(p11|p11-kit)\.so/) c = "libp11"
 		else if (o ~ /^libexpat/) c = "expat"
-		else if (o ~ /^(pam_certmap|pam_certmap_token$|pam_p11\.so|pam_pkcs11\.so|floor$|.*_mapper\.so)/) c = "own"
-		else if (o ~ /^(sssd|sssd_[a-z]+|p11_child|pam_sss\.so|libsss_|libsss\.so|libifp|libldb|libtdb|libtalloc|libtevent|libdhash|libini_config|libbasicobjects|libref_array|libcollection|libpath_utils|ldb\/|memberof|libsss)/) c = "own"
+		else if (o ~ /^(pam_certmap|pam_p11\.so|pam_pkcs11\.so|floor$|.*_mapper\.so)/) c = "own"
+		else if (o ~ /^(sssd|p11_child|pam_sss\.so|libsss|libldb|libtdb|libtalloc|libtevent)/)
+			c = "own"
+		else if (o ~ /^(libdhash|libini_config|libbasicobjects|libref_array|libcollection)/)
+			c = "own"
+		else if (o ~ /^libpath_utils/) c = "own"
 		else if (o ~ /^(pamtester|libpam|libnss_wrapper|pam_permit|pam_deny|pidfd_shim)/) c = "harness"
 		else if (o ~ /^(libaudit|libcap-ng|vgpreload)/) c = "harness"
 		else c = "other"
@@ -155,7 +162,11 @@ cg_stats() {
 	}
 	END { for (x in s) print x "\t" s[x] }' "$W/cgsel.tsv" > "$W/cats.tsv"
 }
-cgtotal() { [ -f "$W/cgmed.tsv" ] && awk -F'\t' -v k="$1" -v m="$2" '$1 == k && $2 == m { print $4 }' "$W/cgmed.tsv"; :; }
+cgtotal() {
+	[ -f "$W/cgmed.tsv" ] &&
+		awk -F'\t' -v k="$1" -v m="$2" '$1 == k && $2 == m { print $4 }' "$W/cgmed.tsv"
+	:
+}
 # cgfn KEY MODULE CMD FN: inclusive instructions of FN in the processes running CMD.
 cgfn() {
 	awk -F'\t' -v k="$1" -v m="$2" -v c="$3" -v f="$4" \

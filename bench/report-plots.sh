@@ -24,7 +24,9 @@ plot_latency() {
 	for k in $keys; do
 		[ -n "$cols" ] && cols="$cols, \"\" "
 		[ -z "$cols" ] && cols="\"$W/lat.dat\" "
-		cols="${cols}using $((2 * n + 2)):$((2 * n + 2)):$((2 * n + 3))$([ $n = 0 ] && echo ':xtic(1)') title \"$(keyname "$k")\" lc rgb \"${colours[$n]}\""
+		cols="${cols}using $((2 * n + 2)):$((2 * n + 2)):$((2 * n + 3))"
+		[ $n = 0 ] && cols="$cols:xtic(1)"
+		cols="$cols title \"$(keyname "$k")\" lc rgb \"${colours[$n]}\""
 		n=$((n + 1))
 	done
 	gnuplot <<EOF
@@ -88,10 +90,14 @@ plot_scale() {
 				"$(nan "$(st "$W/scale.st" "auth:$n" 2)")" \
 				"$(nan "$(st "$W/ll.st" "$n" 2)")"
 		done > "$W/scale.dat"
-	[ -f "$W/scale.st" ] && plots="\"$W/scale.dat\" using 1:2 with linespoints lw 2 pt 7 title \"certmap lookup (fresh process)\", \"\" using 1:3 with linespoints lw 2 pt 5 title \"pamtester authentication, EC token (fresh process)\""
+	local lp="with linespoints lw 2"
+	[ -f "$W/scale.st" ] && plots="\"$W/scale.dat\" using 1:2 $lp pt 7 title \"certmap lookup"
+	[ -f "$W/scale.st" ] && plots="$plots (fresh process)\", \"\" using 1:3 $lp pt 5 title"
+	[ -f "$W/scale.st" ] && plots="$plots \"pamtester authentication, EC token (fresh process)\""
 	if [ -f "$W/ll.st" ]; then
-		[ -n "$plots" ] && plots="$plots, " || plots="\"$W/scale.dat\" "
-		plots="${plots}$([ -f "$W/scale.st" ] && echo '""') using 1:4 with linespoints lw 2 pt 9 title \"per authentication, long-lived caller (env source)\""
+		if [ -n "$plots" ]; then plots="$plots, \"\""; else plots="\"$W/scale.dat\""; fi
+		plots="$plots using 1:4 $lp pt 9 title"
+		plots="$plots \"per authentication, long-lived caller (env source)\""
 	fi
 	gnuplot <<EOF
 $GP_TERM
@@ -117,7 +123,8 @@ plot_mapfile() {
 		for n in $(sizes "$W/scale.st"); do
 			[ "$n" -ge 1000 ] && printf '%s\t%s\n' "$n" "$(st "$W/scale.st" "auth:$n" 2)"
 		done > "$W/e2e.dat"
-		[ -s "$W/e2e.dat" ] && e2e_plot=", \"$W/e2e.dat\" using 1:2 with linespoints lw 2 pt 9 title \"whole pam_certmap authentication, EC (median)\""
+		[ -s "$W/e2e.dat" ] && e2e_plot=", \"$W/e2e.dat\" using 1:2 with linespoints lw 2 pt 9" &&
+			e2e_plot="$e2e_plot title \"whole pam_certmap authentication, EC (median)\""
 	fi
 	gnuplot <<EOF
 $GP_TERM

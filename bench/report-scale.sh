@@ -10,13 +10,15 @@ section_scale() {
 	echo
 	provenance scale
 	echo
-	echo "Wall time in ms (median and p95 of $(meta scale runs) alternating rounds after $(meta scale warmup) warm-up rounds) of"
+	echo "Wall time in ms (median and p95 of $(meta scale runs) alternating rounds after"
+	echo "$(meta scale warmup) warm-up rounds) of"
 	echo "\`certmap -f FILE lookup\` of the EC certificate, and of a whole pamtester"
 	echo "authentication with the EC token (pam_certmap with \`mapfile=FILE\`), each a process of"
 	echo "its own, against files of N entries: N - 1 distinct certificates from bench/mapbench"
 	echo "and the EC certificate last. Ratios are to the 1,000-entry file."
 	echo
-	echo "| entries | certmap lookup median | p95 | ratio | pamtester authentication median | p95 | ratio |"
+	printf '| entries | certmap lookup median | p95 | ratio '
+	echo "| pamtester authentication median | p95 | ratio |"
 	echo "|--:|--:|--:|--:|--:|--:|--:|"
 	base_l=$(st "$W/scale.st" lookup:1000 2)
 	base_a=$(st "$W/scale.st" auth:1000 2)
@@ -52,7 +54,8 @@ section_longlived() {
 	echo "One bench/pamloop process calls pam_start, pam_authenticate (pam_certmap,"
 	echo "\`source=env\`, the EC certificate's PEM in \`SSL_CLIENT_CERT\` through pam_putenv) and"
 	echo "pam_end again and again, as a web application does per request. Per size,"
-	echo "${lln:-?} processes (the sizes alternating), each 2 untimed and ${llr:-?} timed authentications;"
+	echo "${lln:-?} processes (the sizes alternating), each 2 untimed and ${llr:-?} timed"
+	echo "authentications;"
 	echo "wall time per authentication in ms, median and p95 of all of them; peak RSS is the"
 	echo "median of the processes'. Ratios are to the 1-entry file."
 	echo
@@ -71,7 +74,8 @@ section_caller() {
 	echo
 	echo "bench/pamloop authenticating with the EC token (pam_certmap, PIN through the"
 	echo "conversation) after it has mapped and written ${mib:-?} MiB of memory, against the same"
-	echo "program without it; ${batches:-?} processes of each, alternating, each 1 untimed and ${rounds:-?} timed"
+	echo "program without it; ${batches:-?} processes of each, alternating, each 1 untimed and"
+	echo "${rounds:-?} timed"
 	echo "authentications; wall time per authentication in ms."
 	echo
 	echo "| caller's memory, MiB (0: small) | per authentication, median | p95 | ratio | peak RSS |"

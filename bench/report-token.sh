@@ -38,11 +38,12 @@ section_latency() {
 	provenance latency
 	echo
 	echo "Wall time of one \`pamtester SERVICE benchuser authenticate\` process (PIN on standard"
-	echo "input), in ms: median and p95 of $(meta latency runs) rounds after $(meta latency warmup) warm-up rounds. Every module"
-	echo "and key type runs once per round, in an order rotated every round. The floor is, per"
-	echo "round, pam_permit's time plus bench/floor's in-process time for the bare PKCS#11 work"
-	echo "(load the module, C_Initialize, log in, sign a 32-byte challenge, finalize) on the same"
-	echo "token. Every time includes the timing shell's fork and exec, as the /bin/true row shows."
+	echo "input), in ms: median and p95 of $(meta latency runs) rounds after"
+	echo "$(meta latency warmup) warm-up rounds. Every module and key type runs once per round,"
+	echo "in an order rotated every round. The floor is, per round, pam_permit's time plus"
+	echo "bench/floor's in-process time for the bare PKCS#11 work (load the module, C_Initialize,"
+	echo "log in, sign a 32-byte challenge, finalize) on the same token. Every time includes the"
+	echo "timing shell's fork and exec, as the /bin/true row shows."
 	[ "$(meta latency sandbox)" = 1 ] &&
 		echo "Measured inside bench/sandbox (all modules alike), where SSSD runs on the EC token."
 	echo
@@ -122,10 +123,11 @@ section_instructions() {
 	echo "--tool=callgrind --trace-children=yes\`: pamtester with the module, and pam_certmap's"
 	echo "helper process; for SSSD also sssd itself and its children, run under callgrind, whose"
 	echo "counters are zeroed before the authentication and dumped after it), in millions; the"
-	echo "run with the median total of $(meta instructions cg_runs). *Net* is the total less pam_permit's (pamtester,"
-	echo "libpam and the wrappers). The columns split the total by the object the instructions"
-	echo "ran in (self cost): *own code* is the module's own objects (pam_certmap: the module"
-	echo "and its helper; SSSD: its programs and libraries, talloc, tevent, ldb and tdb),"
+	echo "run with the median total of $(meta instructions cg_runs). *Net* is the total less"
+	echo "pam_permit's (pamtester, libpam and the wrappers). The columns split the total by the"
+	echo "object the instructions ran in (self cost): *own code* is the module's own objects"
+	echo "(pam_certmap: the module and its helper; SSSD: its programs and libraries, talloc,"
+	echo "tevent, ldb and tdb),"
 	echo "*SoftHSM* is the PKCS#11 module with libstdc++, *libp11* is libp11 and p11-kit,"
 	echo "*ld.so* is dynamic loading and linking, *harness* is pamtester, libpam and the wrappers."
 	echo
@@ -232,7 +234,8 @@ section_certmap_instructions() {
 	brk "" "process start: dynamic linking, until main()" hstart "$keys"
 	brk "" "loading SoftHSM (dlopen)" h_dl_open "$keys"
 	brk "" "C_Initialize" hC_Initialize "$keys"
-	brk "" "slots, objects, attributes, mechanisms (C_GetSlotList ... C_GetMechanismList)" hlist "$keys"
+	brk "" "slots, objects, attributes, mechanisms (C_GetSlotList ... C_GetMechanismList)" \
+		hlist "$keys"
 	brk "" "C_Login (SoftHSM's PIN check)" hC_Login "$keys"
 	brk "" "C_SignInit and C_Sign" hsign "$keys"
 	brk "" "C_Logout" hC_Logout "$keys"
@@ -273,12 +276,14 @@ section_timeline() {
 	echo "start-up, C_Initialize, the listing), from the list to the signature (the decision, the"
 	echo "PIN, C_Login, C_Sign), from the signature to the helper reaped (its exit), and the rest."
 	echo
-	echo "| key | whole | start to spawn | spawn to list | list to signature | signature to reap | after reap |"
+	printf '| key | whole | start to spawn | spawn to list | list to signature '
+	echo "| signature to reap | after reap |"
 	echo "|---|--:|--:|--:|--:|--:|--:|"
 	awk -F'\t' '{ k = $1; if (!(k in n)) order[++nk] = k; n[k]++
 		for (c = 3; c <= 8; c++) v[k, c, n[k]] = $c }
 	END {
-		name["rsa"] = "RSA-2048"; name["ec"] = "EC P-256"; name["multi"] = "EC P-256, several certificates"
+		name["rsa"] = "RSA-2048"; name["ec"] = "EC P-256"
+		name["multi"] = "EC P-256, several certificates"
 		for (ki = 1; ki <= nk; ki++) {
 			k = order[ki]
 			printf "| %s", name[k]
