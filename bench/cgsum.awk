@@ -1,9 +1,11 @@
 # cgsum.awk - sums one callgrind output file: its total, the self cost of each object, and
 # the inclusive cost of the functions named in FNS (space-separated), for bench/run.
 #
-# Usage: awk -v FNS="main p11_list" -f cgsum.awk callgrind.out.PID
+# Usage: awk -v FNS="main C_Login" -f cgsum.awk callgrind.out.PID
 # Prints tab-separated lines: "total N", then "ob NAME N" (self cost of an object, by file
 # name) and "fn NAME N" (inclusive cost of a function).
+# The total is the sum of the self costs: a part dumped by `callgrind_control -d` from a
+# running process (SSSD's daemons) has a "summary:" line that can be smaller.
 # Inclusive cost is self plus the cost of calls made, calls to itself left out.
 
 # A name field "(id) name", "(id)" or "name": names are given once per id, then reused.
@@ -25,7 +27,6 @@ BEGIN {
 		want[list[i]] = 1
 }
 
-/^summary:/ { total = $2; next }
 /^ob=/ { ob = name("ob", substr($0, 4)); sub(/^.*\//, "", ob); next }
 /^fn=/ { fn = name("fn", substr($0, 4)); next }
 /^cob=/ { name("ob", substr($0, 5)); next }
@@ -42,6 +43,7 @@ BEGIN {
 	} else {
 		self[ob] += c
 		incl[fn] += c
+		total += c
 	}
 }
 
