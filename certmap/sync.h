@@ -158,6 +158,17 @@ int sync_root_dse(const struct sync_conf *c, struct ldap *ld, const char *uri,
 void sync_ldap_err(struct ldap *ld, const char *uri, const char *what, int rc);
 void sync_unbind(struct ldap *ld);
 
+/* -------------------------------------------------------- sync_sockio.c */
+
+struct sync_deadline {
+	unsigned timeout;        /* seconds */
+	int timed_out;           /* a wait ran out */
+};
+/* Make each read and write of LD's connection (made, without TLS yet) wait
+ * at most timeout seconds, then fail.  The layer's state (the connection
+ * frees it), or NULL. */
+struct sync_deadline *sync_sockio_push(const struct sync_conf *c, struct ldap *ld);
+
 /* --------------------------------------------------------- sync_entry.c */
 
 /* The attributes a search asks for, NULL-terminated (at most 8). */

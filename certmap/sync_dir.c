@@ -91,13 +91,13 @@ static int by_uuid(const void *a, const void *b)
 		      SYNC_UUID_LEN);
 }
 
-static struct dir_entry *find(struct dirset *s, const unsigned char *uuid)
+static struct dir_entry *find(struct dir_entry *v, size_t n, const unsigned char *uuid)
 {
 	struct dir_entry key;
 
 	memset(&key, 0, sizeof(key));
 	memcpy(key.uuid, uuid, SYNC_UUID_LEN);
-	return bsearch(&key, s->v, s->n, sizeof(*s->v), by_uuid);
+	return bsearch(&key, v, n, sizeof(*v), by_uuid);
 }
 
 static int by_uuid_seq(const void *a, const void *b)
@@ -135,28 +135,30 @@ static void sort_unique(struct dirset *s)
 enum { M_NONE, M_KEPT, M_CHANGED, M_GONE };
 
 /* What J says of the entries S has; the new ones are pushed after them. */
-static enum dir_apply merge(struct dirset *s, struct sync_journal *j, size_t old_n)
+static enum dir_apply merge(struct dirset *s, struct sync_journal *j)
 {
+	size_t old_n = s->n;
+
+	sort_unique(&j->adds);
 	for (size_t i = 0; i < j->nkept; i++) {
-		struct dir_entry *e = find(s, j->kept[i]);
+		struct dir_entry *e = find(s->v, old_n, j->kept[i]);
 
 		/* An entry the server thinks we have, and we do not: only a
 		 * full refresh can tell what it holds. */
-		if (e == NULL)
+		if (e == NULL && find(j->adds.v, j->adds.n, j->kept[i]) == NULL)
 			return DIR_INCONSISTENT;
-		if (e->mark == M_NONE)
+		if (e != NULL && e->mark == M_NONE)
 			e->mark = M_KEPT;
 	}
 	for (size_t i = 0; i < j->ngone; i++) {
-		struct dir_entry *e = find(s, j->gone[i]);
+		struct dir_entry *e = find(s->v, old_n, j->gone[i]);
 
 		if (e != NULL)
 			e->mark = M_GONE;
 	}
 	for (size_t i = 0; i < j->adds.n; i++) {
 		struct dir_entry *n = &j->adds.v[i];
-		struct dir_entry *e = n->has_uuid ? bsearch(n, s->v, old_n, sizeof(*s->v),
-							     by_uuid) : NULL;
+		struct dir_entry *e = n->has_uuid ? find(s->v, old_n, n->uuid) : NULL;
 
 		if (e != NULL) {
 			dir_entry_free(e);
@@ -212,7 +214,7 @@ enum dir_apply dirset_apply(struct dirset *s, struct sync_journal *j, struct syn
 
 		for (size_t i = 0; i < s->n; i++)
 			s->v[i].mark = M_NONE;
-		rc = merge(s, j, s->n);
+		rc = merge(s, j);
 		if (rc != DIR_APPLIED)
 			return rc;
 		drop_gone(s, j->refresh_deletes, n);

@@ -94,13 +94,40 @@ static int bind_as(const struct sync_conf *c, LDAP *ld, const char *uri)
 	return -1;
 }
 
+/* ldaps:// as ldap:// to the same port: libldap connects without TLS, and
+ * the handshake is started by hand once the socket has its timeouts. */
+static char *plain_uri(const char *uri, int *tls_now)
+{
+	LDAPURLDesc *u = NULL;
+	char *plain = NULL, *scheme;
+
+	*tls_now = is_ldaps(uri);
+	if (!*tls_now)
+		return strdup(uri);
+	if (ldap_url_parse(uri, &u) != LDAP_URL_SUCCESS)
+		return NULL;
+	scheme = u->lud_scheme;
+	u->lud_scheme = "ldap";
+	if (u->lud_port == 0)
+		u->lud_port = LDAPS_PORT;
+	plain = ldap_url_desc2str(u);
+	u->lud_scheme = scheme;
+	ldap_free_urldesc(u);
+	return plain;
+}
+
 int sync_connect(const struct sync_conf *c, const char *uri, LDAP **out)
 {
+	const struct timeval blocking = { -1, 0 };
+	struct sync_deadline *dl = NULL;
 	LDAP *ld = NULL;
-	int rc;
+	char *plain = NULL;
+	int rc, tls_now = 0;
 
 	*out = NULL;
-	rc = ldap_initialize(&ld, uri);
+	plain = plain_uri(uri, &tls_now);
+	rc = plain != NULL ? ldap_initialize(&ld, plain) : LDAP_PARAM_ERROR;
+	ldap_memfree(plain);
 	if (rc != LDAP_SUCCESS) {
 		sync_ldap_err(NULL, uri, "cannot use this URI", rc);
 		return -1;
@@ -109,13 +136,26 @@ int sync_connect(const struct sync_conf *c, const char *uri, LDAP **out)
 		goto fail;
 	rc = ldap_connect(ld);
 	if (rc != LDAP_SUCCESS) {
-		sync_ldap_err(ld, uri, is_ldaps(uri) ? "cannot connect with TLS" :
-			      "cannot connect", rc);
+		sync_ldap_err(ld, uri, "cannot connect", rc);
 		goto fail;
 	}
-	/* ldap:// only ever goes on in TLS: nothing is sent in the clear. */
-	if (!is_ldaps(uri) && (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
-		sync_ldap_err(ld, uri, "StartTLS failed", rc);
+	/* With a network timeout, libldap 2.5 does the TLS handshake on a
+	 * non-blocking socket and, when the server is silent, tries again
+	 * without end; blocking, under a layer that gives up after timeout
+	 * seconds, the handshake fails as it should. */
+	if (ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &blocking) != LDAP_OPT_SUCCESS ||
+	    (dl = sync_sockio_push(c, ld)) == NULL) {
+		sync_err("%s: cannot set the connection's timeouts up", uri);
+		goto fail;
+	}
+	rc = tls_now ? ldap_install_tls(ld) : ldap_start_tls_s(ld, NULL, NULL);
+	if (rc != LDAP_SUCCESS) {
+		/* ldap:// only ever goes on in TLS: nothing is sent in the clear. */
+		if (dl->timed_out)
+			sync_err("%s: TLS failed: no answer within %u seconds (timeout)", uri,
+				 c->timeout);
+		else
+			sync_ldap_err(ld, uri, tls_now ? "TLS failed" : "StartTLS failed", rc);
 		goto fail;
 	}
 	if (bind_as(c, ld, uri) != 0)
