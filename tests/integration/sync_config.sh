@@ -155,6 +155,23 @@ t "an unreachable server: exit 1, the file byte for byte as it was" \
 t "an unreachable server: the password is in no message" \
 	'! grep -qF "$(cat "$T/pw")" "$T/out" "$T/err"'
 
+# ---------------------------------------------------------------- the examples
+
+# Each example, with its files and servers replaced by the test's: it parses, and the sync
+# gets as far as the (closed) server.
+for _ex in ad freeipa openldap; do
+	sed -e "s#^uri = .*#uri = ldaps://127.0.0.1:$CLOSED#" \
+		-e "s#^tls_cacert = .*#tls_cacert = $P/ca.pem#" \
+		-e "s#^bind_password_file = .*#bind_password_file = $T/pw#" \
+		-e "s#^output = .*#output = $T/ex-$_ex.xml#" \
+		-e "s#^state = .*#state = $T/ex-$_ex.state#" \
+		"$top_srcdir/examples/certmap-sync/$_ex.conf" > "$T/ex-$_ex.conf"
+	grep -q '^state = ' "$T/ex-$_ex.conf" || echo "state = $T/ex-$_ex.state" >> "$T/ex-$_ex.conf"
+	cm sync --config "$T/ex-$_ex.conf"
+	t "examples/certmap-sync/$_ex.conf is a valid configuration" \
+		'rc_is 1 && err_has "127.0.0.1:$CLOSED: cannot connect" && ! err_has ".conf:"'
+done
+
 # ---------------------------------------------------------------- check: sync regions
 
 NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
