@@ -252,6 +252,11 @@ static int commit_set(const struct sync_conf *c, struct commit *cm, struct sync_
 		sync_err("%s: %s", c->output, why);
 		return -1;
 	}
+	/* The old bytes are in the new document now; commit_replace needs only
+	 * the file's owner and mode, and a 100 MiB file need not be held twice. */
+	free(cm->old);
+	cm->old = NULL;
+	cm->old_len = 0;
 	memset(&p, 0, sizeof(p));
 	rc = commit_replace(cm, buf, len, &p, check_written, &t);
 	if (rc == 0 && t.inactive)

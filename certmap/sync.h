@@ -76,6 +76,7 @@ void sync_secret_free(char *secret, size_t len);
 struct sync_bytes {
 	unsigned char *p;        /* NUL-terminated, so a string value reads as one */
 	size_t len;
+	int checked;             /* a certificate value: 1 is one, -1 is not, 0 not looked at */
 };
 
 /* A directory entry, as much of it as the sync reads. */
@@ -154,8 +155,10 @@ int sync_connect(const struct sync_conf *c, const char *uri, struct ldap **out);
  * 0 (a root DSE it hides offers neither), or -1 after a message. */
 int sync_root_dse(const struct sync_conf *c, struct ldap *ld, const char *uri,
 		  int *content_sync, int *paging);
-/* An LDAP error of an operation, for a message: "what: error (detail)". */
+/* An LDAP error of an operation, for a message: "URI: what: error (detail)",
+ * the detail the server's diagnostic message (of LD), quoted. */
 void sync_ldap_err(struct ldap *ld, const char *uri, const char *what, int rc);
+void sync_ldap_say(const char *uri, const char *what, int rc, const char *diag);
 void sync_unbind(struct ldap *ld);
 
 /* -------------------------------------------------------- sync_sockio.c */
@@ -242,8 +245,10 @@ struct sync_set {
 
 /* The entries for S: disabled accounts marked, values that are not
  * certificates, certificates of two entries and user names of two entries
- * left out (each reported).  0, or -1 when out of memory. */
-int sync_set_build(const struct dirset *s, const struct sync_conf *c, struct sync_set *out);
+ * left out (each reported).  Each value's check is kept in its checked, so
+ * the state spares the next sync parsing it again.  0, or -1 when out of
+ * memory. */
+int sync_set_build(struct dirset *s, const struct sync_conf *c, struct sync_set *out);
 /* A certificate mapped by hand at a level related to the sync's. */
 struct sync_hand {
 	unsigned char key[SYNC_KEY_LEN];

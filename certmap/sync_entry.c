@@ -68,7 +68,7 @@ static int copy_values(struct berval **vals, struct sync_bytes **out, size_t *n)
 
 static int first_string(struct berval **vals, char **out)
 {
-	struct sync_bytes b = { NULL, 0 };
+	struct sync_bytes b = { NULL, 0, 0 };
 
 	if (vals == NULL || vals[0] == NULL)
 		return 0;

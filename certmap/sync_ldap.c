@@ -14,16 +14,24 @@
 #define OID_CONTENT_SYNC LDAP_CONTROL_SYNC
 #define OID_PAGED LDAP_CONTROL_PAGEDRESULTS
 
+void sync_ldap_say(const char *uri, const char *what, int rc, const char *diag)
+{
+	char q[512] = "";
+
+	/* The server's words, quoted: they must not move the terminal around. */
+	if (diag != NULL && diag[0] != '\0')
+		cm_quote(diag, q, sizeof(q));
+	sync_err("%s: %s: %s%s%s%s", uri, what, ldap_err2string(rc), q[0] ? " (" : "", q,
+		 q[0] ? ")" : "");
+}
+
 void sync_ldap_err(LDAP *ld, const char *uri, const char *what, int rc)
 {
 	char *diag = NULL;
 
 	if (ld != NULL)
 		ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
-	sync_err("%s: %s: %s%s%s%s", uri, what, ldap_err2string(rc),
-		 diag != NULL && diag[0] != '\0' ? " (" : "",
-		 diag != NULL && diag[0] != '\0' ? diag : "",
-		 diag != NULL && diag[0] != '\0' ? ")" : "");
+	sync_ldap_say(uri, what, rc, diag);
 	ldap_memfree(diag);
 }
 

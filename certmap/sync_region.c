@@ -17,6 +17,9 @@
 #define SECTION "iisClientCertificateMappingAuthentication"
 #define O2O "oneToOneMappings"
 #define MAX_DEPTH 64
+/* Given a whole 100 MiB document at once, expat copies it into a buffer of
+ * its own; fed in pieces, it keeps only a piece. */
+#define PIECE ((size_t)1 << 20)
 
 enum role { R_OTHER, R_SECTION, R_O2O };
 
@@ -294,9 +297,19 @@ int sync_regions_scan(const char *buf, size_t len, sync_add_fn fn, void *ctx,
 	XML_SetCommentHandler(s.p, comment_handler);
 	XML_SetXmlDeclHandler(s.p, decl_handler);
 	XML_SetParamEntityParsing(s.p, XML_PARAM_ENTITY_PARSING_NEVER);
-	if (XML_Parse(s.p, buf, (int)len, XML_TRUE) == XML_STATUS_OK && !s.failed) {
-		rc = 0;
-	} else if (!s.failed) {
+	for (size_t off = 0, n;; off += n) {
+		int last;
+
+		n = len - off < PIECE ? len - off : PIECE;
+		last = off + n == len;
+		if (XML_Parse(s.p, buf + off, (int)n, last) != XML_STATUS_OK || s.failed)
+			break;
+		if (last) {
+			rc = 0;
+			break;
+		}
+	}
+	if (rc != 0 && !s.failed) {
 		r->err_line = (unsigned long)XML_GetCurrentLineNumber(s.p);
 		snprintf(r->why, sizeof(r->why), "not well-formed XML: %s",
 			 XML_ErrorString(XML_GetErrorCode(s.p)));

@@ -73,9 +73,7 @@ int sync_search_run(const struct sync_conf *c, LDAP *ld, const char *uri, LDAPCo
 	}
 	if (*code != LDAP_SUCCESS && *code != LDAP_SIZELIMIT_EXCEEDED &&
 	    *code != LDAP_ADMINLIMIT_EXCEEDED && *code != LDAP_SYNC_REFRESH_REQUIRED)
-		sync_err("%s: search of '%s' below %s: %s%s%s%s", uri, c->filter, c->base,
-			 ldap_err2string(*code), diag != NULL && diag[0] ? " (" : "",
-			 diag != NULL ? diag : "", diag != NULL && diag[0] ? ")" : "");
+		sync_ldap_say(uri, "search", *code, diag);
 	ldap_memfree(diag);
 	return 0;
 }

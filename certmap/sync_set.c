@@ -21,12 +21,15 @@ int sync_key_cmp(const void *a, const void *b)
 	return memcmp(a, b, SYNC_KEY_LEN);
 }
 
+/* SHA-256 fetched once: an implicit fetch per call costs more than the hash. */
 static int der_key(const unsigned char *der, size_t len, unsigned char key[SYNC_KEY_LEN])
 {
+	static EVP_MD *sha256;
 	unsigned int n = 0;
 
-	return EVP_Digest(der, len, key, &n, EVP_sha256(), NULL) == 1 && n == SYNC_KEY_LEN ?
-	       0 : -1;
+	if (sha256 == NULL && (sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		return -1;
+	return EVP_Digest(der, len, key, &n, sha256, NULL) == 1 && n == SYNC_KEY_LEN ? 0 : -1;
 }
 
 int sync_value_key(const char *value, unsigned char key[SYNC_KEY_LEN])
@@ -66,24 +69,29 @@ static void key_hex(const unsigned char key[SYNC_KEY_LEN], char out[2 * SYNC_KEY
 
 /* ----------------------------------------------------------- one entry */
 
+/* What the directory says, in a message: quoted, control bytes escaped. */
+#define QUOTED(s, buf) cm_quote((s), (buf), sizeof(buf))
+#define QUOTE_MAX 600
+
 /* The entry's user name, or NULL after saying why it has none usable. */
 static const char *user_of(const struct dir_entry *e, const struct sync_conf *c)
 {
 	const struct sync_bytes *u = e->users;
+	char dn[QUOTE_MAX];
 
 	if (e->nusers == 0) {
-		sync_err("%s: has no %s: left out", e->dn, c->user_attribute);
+		sync_err("%s: has no %s: left out", QUOTED(e->dn, dn), c->user_attribute);
 		return NULL;
 	}
 	if (e->nusers > 1) {
 		sync_err("%s: has %zu values of %s, so the account it maps to cannot be told: "
-			 "left out", e->dn, e->nusers, c->user_attribute);
+			 "left out", QUOTED(e->dn, dn), e->nusers, c->user_attribute);
 		return NULL;
 	}
 	if (u->len == 0 || strlen((const char *)u->p) != u->len ||
 	    !sync_text_ok((const char *)u->p)) {
 		sync_err("%s: its %s is not UTF-8 text without control characters: left out",
-			 e->dn, c->user_attribute);
+			 QUOTED(e->dn, dn), c->user_attribute);
 		return NULL;
 	}
 	return (const char *)u->p;
@@ -100,8 +108,10 @@ static int disabled(const struct dir_entry *e)
 		errno = 0;
 		v = strtol(e->uac, &end, 10);
 		if (end == e->uac || *end != '\0' || errno != 0) {
-			sync_err("%s: userAccountControl '%s' is not a number: taken as disabled",
-				 e->dn, e->uac);
+			char dn[QUOTE_MAX], uac[64];
+
+			sync_err("%s: userAccountControl %s is not a number: taken as disabled",
+				 QUOTED(e->dn, dn), QUOTED(e->uac, uac));
 			return 1;
 		}
 		if (v & 0x2)
@@ -112,25 +122,25 @@ static int disabled(const struct dir_entry *e)
 	return e->pwd_locked;
 }
 
-/* The whole value is one DER certificate. */
-static int is_certificate(const struct sync_bytes *b)
+/* The whole value is one DER certificate.  Parsing one (its key through
+ * OpenSSL's decoders) is the sync's costliest step: the verdict is kept. */
+static int is_certificate(struct sync_bytes *b)
 {
 	const unsigned char *p = b->p;
 	X509 *x;
-	int ok;
 
-	if (b->len > LONG_MAX)
-		return 0;
-	x = d2i_X509(NULL, &p, (long)b->len);
-	ok = x != NULL && p == b->p + b->len;
-	X509_free(x);
-	return ok;
+	if (b->checked == 0) {
+		x = b->len <= LONG_MAX ? d2i_X509(NULL, &p, (long)b->len) : NULL;
+		b->checked = x != NULL && p == b->p + b->len ? 1 : -1;
+		X509_free(x);
+	}
+	return b->checked > 0;
 }
 
-static int add_values(struct sync_set *set, const struct dirset *s, size_t i,
+static int add_values(struct sync_set *set, struct dirset *s, size_t i,
 		      const struct sync_conf *c)
 {
-	const struct dir_entry *e = &s->v[i];
+	struct dir_entry *e = &s->v[i];
 	const char *user = user_of(e, c);
 	int off = disabled(e);
 	size_t first = set->n;
@@ -140,8 +150,10 @@ static int add_values(struct sync_set *set, const struct dirset *s, size_t i,
 		int dup = 0;
 
 		if (!is_certificate(&e->certs[k])) {
+			char dn[QUOTE_MAX];
+
 			sync_err("%s: value %zu of userCertificate is not a certificate: left out",
-				 e->dn, k + 1);
+				 QUOTED(e->dn, dn), k + 1);
 			set->left_out++;
 			continue;
 		}
@@ -230,24 +242,31 @@ static void say_shared(const struct dirset *s, const struct sync_out *run, size_
 	key_hex(run->key, hex);
 	sync_err("certificate sha256:%s is held by %zu directory entries, so whose it is "
 		 "cannot be told: left out of all of them:", hex, n);
-	for (size_t k = 0; k < n; k++)
-		sync_err("  %s", s->v[run[k].entry].dn);
+	for (size_t k = 0; k < n; k++) {
+		char dn[QUOTE_MAX];
+
+		sync_err("  %s", QUOTED(s->v[run[k].entry].dn, dn));
+	}
 }
 
 static void say_same_user(const struct dirset *s, const struct sync_out *run, size_t n)
 {
 	size_t last = (size_t)-1;
+	char user[QUOTE_MAX];
 
-	sync_err("user name '%s' is held by several directory entries, so which one it is "
-		 "cannot be told: their certificates are left out:", run->user);
+	sync_err("user name %s is held by several directory entries, so which one it is "
+		 "cannot be told: their certificates are left out:", QUOTED(run->user, user));
 	for (size_t k = 0; k < n; k++) {
-		if (run[k].entry != last)
-			sync_err("  %s", s->v[run[k].entry].dn);
+		if (run[k].entry != last) {
+			char dn[QUOTE_MAX];
+
+			sync_err("  %s", QUOTED(s->v[run[k].entry].dn, dn));
+		}
 		last = run[k].entry;
 	}
 }
 
-int sync_set_build(const struct dirset *s, const struct sync_conf *c, struct sync_set *out)
+int sync_set_build(struct dirset *s, const struct sync_conf *c, struct sync_set *out)
 {
 	size_t total = 0;
 
@@ -282,20 +301,27 @@ static int by_hand_key(const void *key, const void *h)
 	return memcmp(key, ((const struct sync_hand *)h)->key, SYNC_KEY_LEN);
 }
 
+static void say_hand(const struct dirset *s, const struct sync_out *o, const char *path,
+		     const struct sync_hand *h)
+{
+	char hex[2 * SYNC_KEY_LEN + 1], dn[QUOTE_MAX];
+
+	key_hex(o->key, hex);
+	sync_err("%s: certificate sha256:%s is mapped by hand at %s:%lu; the hand-written entry "
+		 "stands and the directory's is left out (sync conflict)",
+		 QUOTED(s->v[o->entry].dn, dn), hex, path, h->line);
+}
+
 void sync_set_drop_hand(struct sync_set *set, const struct dirset *s, const char *path,
 			const struct sync_hand *hand, size_t n)
 {
 	for (size_t i = 0; i < set->n; i++) {
 		struct sync_out *o = &set->v[i];
 		const struct sync_hand *h;
-		char hex[2 * SYNC_KEY_LEN + 1];
 
 		if (o->out || (h = bsearch(o->key, hand, n, sizeof(*hand), by_hand_key)) == NULL)
 			continue;
-		key_hex(o->key, hex);
-		sync_err("%s: certificate sha256:%s is mapped by hand at %s:%lu; the hand-written "
-			 "entry stands and the directory's is left out (sync conflict)",
-			 s->v[o->entry].dn, hex, path, h->line);
+		say_hand(s, o, path, h);
 		o->out = 1;
 		set->left_out++;
 		if (o->disabled)

@@ -85,9 +85,9 @@ static int unb64(const char *s, struct sync_bytes *b)
 	return 0;
 }
 
-static int push_value(struct sync_bytes **v, size_t *n, const char *s)
+static int push_value(struct sync_bytes **v, size_t *n, const char *s, int checked)
 {
-	struct sync_bytes *nv = realloc(*v, (*n + 1) * sizeof(**v)), b = { NULL, 0 };
+	struct sync_bytes *nv = realloc(*v, (*n + 1) * sizeof(**v)), b = { NULL, 0, 0 };
 
 	if (nv == NULL)
 		return -1;
@@ -96,13 +96,14 @@ static int push_value(struct sync_bytes **v, size_t *n, const char *s)
 		free(b.p);
 		return -1;
 	}
+	b.checked = checked;
 	nv[(*n)++] = b;
 	return 0;
 }
 
 static int take_string(char **dst, const char *s)
 {
-	struct sync_bytes b = { NULL, 0 };
+	struct sync_bytes b = { NULL, 0, 0 };
 
 	if (unb64(s, &b) != 0 || b.p == NULL || strlen((char *)b.p) != b.len) {
 		free(b.p);
@@ -134,9 +135,12 @@ static int state_line(struct dirset *s, struct dir_entry *e, char *line)
 	if (e->dn == NULL)
 		return strcmp(line, "cookie") == 0 ? unb64(arg, &s->cookie) : -1;
 	if (strcmp(line, "u") == 0)
-		return push_value(&e->users, &e->nusers, arg);
-	if (strcmp(line, "c") == 0)
-		return push_value(&e->certs, &e->ncerts, arg);
+		return push_value(&e->users, &e->nusers, arg, 0);
+	/* A certificate value, with what sync_set found of it: c is one, x is
+	 * not, n was not looked at. */
+	if (strcmp(line, "c") == 0 || strcmp(line, "x") == 0 || strcmp(line, "n") == 0)
+		return push_value(&e->certs, &e->ncerts, arg,
+				  line[0] == 'c' ? 1 : line[0] == 'x' ? -1 : 0);
 	if (strcmp(line, "a") == 0)
 		return take_string(&e->uac, arg);
 	if (strcmp(line, "l") == 0)
@@ -262,7 +266,8 @@ static int put_entry(FILE *f, const struct dir_entry *e)
 	for (size_t i = 0; i < e->nusers && rc == 0; i++)
 		rc = put_b64(f, "u", e->users[i].p, e->users[i].len);
 	for (size_t i = 0; i < e->ncerts && rc == 0; i++)
-		rc = put_b64(f, "c", e->certs[i].p, e->certs[i].len);
+		rc = put_b64(f, e->certs[i].checked > 0 ? "c" : e->certs[i].checked < 0 ? "x" : "n",
+			     e->certs[i].p, e->certs[i].len);
 	if (rc == 0 && e->uac != NULL)
 		rc = put_b64(f, "a", (const unsigned char *)e->uac, strlen(e->uac));
 	if (rc == 0 && e->lock != NULL)

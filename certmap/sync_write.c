@@ -66,10 +66,11 @@ struct out {
 	int err;
 };
 
-/* Room for N more bytes; on failure the output is marked spoilt. */
+/* Room for N more bytes; on failure the output is marked spoilt.  The first
+ * reservation is taken as the size wanted. */
 static int reserve(struct out *o, size_t n)
 {
-	size_t cap = o->cap ? o->cap : 4096;
+	size_t cap = o->cap ? o->cap : n;
 	char *np;
 
 	if (o->err)
@@ -194,6 +195,17 @@ static void region_text(struct out *o, const struct sync_doc *d, const struct la
 	puts_(o, l->eol);
 }
 
+/* At most how long the region's text is (a user name escaped at worst). */
+static size_t region_size(const struct layout *l, const struct sync_set *set)
+{
+	size_t line = strlen(l->indent) + strlen(l->eol), n = 512 + 2 * line;
+
+	for (size_t i = 0; i < set->n; i++)
+		if (!set->v[i].out)
+			n += line + 64 + 6 * strlen(set->v[i].user) + set->v[i].cert->len / 3 * 4 + 4;
+	return n;
+}
+
 static size_t line_start(const char *b, size_t off)
 {
 	while (off > 0 && b[off - 1] != '\n')
@@ -296,6 +308,11 @@ int sync_compose(const struct sync_doc *d, const struct sync_set *set, char **ou
 	whole_lines(&l);
 	nl = memchr(l.base, '\n', l.len);
 	l.eol = nl != NULL && nl > l.base && nl[-1] == '\r' ? "\r\n" : "\n";
+	/* One allocation of the right size: the file may be 100 MiB. */
+	if (reserve(&o, l.len - (l.z - l.a) + region_size(&l, set)) != 0) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
 	put(&o, l.base, l.a);
 	region_text(&o, d, &l, set);
 	put(&o, l.base + l.z, l.len - l.z);

@@ -118,7 +118,8 @@ userPassword: $(cat "$1/reader.pw")
 EOF
 }
 
-# slapd_start DIR [CONF LINES]: a new server in DIR.  DIR/ldap and DIR/ldaps hold its URIs,
+# slapd_start DIR [CONF LINES [LDIF FILE]]: a new server in DIR, its database loaded with
+# LDIF FILE too when given.  DIR/ldap and DIR/ldaps hold its URIs,
 # DIR/pid its PID, DIR/reader.pw the password of LDAP_READER and LDAP_LIMITED (root's, 0600),
 # DIR/admin.pw LDAP_ADMIN's.
 slapd_start() {
@@ -130,6 +131,10 @@ slapd_start() {
 	slapd_conf "$_sd" "${2:-}" > "$_sd/slapd.conf" || return 1
 	slapd_base "$_sd" | env -u LD_PRELOAD slapadd -q -f "$_sd/slapd.conf" 2>"$_sd/slapadd.err" ||
 		{ cat "$_sd/slapadd.err" >&2; return 1; }
+	if [ -n "${3:-}" ]; then
+		env -u LD_PRELOAD slapadd -q -f "$_sd/slapd.conf" -l "$3" 2>"$_sd/slapadd.err" ||
+			{ cat "$_sd/slapadd.err" >&2; return 1; }
+	fi
 	# a port another test took in between is tried again with new ones
 	for _try in 1 2 3 4 5; do
 		_p1=$(free_port) && _p2=$(free_port) || return 1

@@ -135,7 +135,7 @@ t "a certificate held by two users is reported with both entries" \
 	'err_has "is held by 2 directory entries" && err_has "uid=carol,$LDAP_PEOPLE" &&
 	 err_has "uid=dave,$LDAP_PEOPLE"'
 t "a value that is not a certificate is reported and left out" \
-	'err_has "uid=ivan,$LDAP_PEOPLE: value 2 of userCertificate is not a certificate" &&
+	'err_has "uid=ivan,$LDAP_PEOPLE'"'"': value 2 of userCertificate is not a certificate" &&
 	 entry "$T/first.xml" ivan ivan enabled'
 t "a user with no certificate has no entry (default filter)" \
 	'! "$CERTMAP" -f "$T/first.xml" list | cut -f2 | grep -qx erin'
