@@ -344,6 +344,19 @@ sync_run invalid
 t_unchanged "a result that does not validate: exit 1, file unchanged" "$T/invalid.xml" \
 	"$T/invalid.orig" "bogus"
 
+fail_conf bare location=web
+xml_add "$P/lee.pem" hand | map_simple "$T/bare.xml"
+cp "$T/bare.xml" "$T/bare.orig"
+sync_run bare
+t_unchanged "a bare section has no locations: exit 1, file unchanged" "$T/bare.xml" \
+	"$T/bare.orig" "has no locations"
+fail_conf utf16
+iconv -f UTF-8 -t UTF-16 < "$T/keep.xml" | mapfile_write "$T/utf16.xml"
+cp "$T/utf16.xml" "$T/utf16.orig"
+sync_run utf16
+t_unchanged "a UTF-16 file is not edited: exit 1, file unchanged" "$T/utf16.xml" \
+	"$T/utf16.orig" "UTF-16"
+
 # Most of the users gone at once: a directory restored from an old backup, a wrong base.
 fail_conf drop "base=$LDAP_PEOPLE" "filter=(|(uid=alice)(uid=bob))"
 sync_run drop
