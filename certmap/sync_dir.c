@@ -95,6 +95,8 @@ static struct dir_entry *find(struct dir_entry *v, size_t n, const unsigned char
 {
 	struct dir_entry key;
 
+	if (n == 0)
+		return NULL;
 	memset(&key, 0, sizeof(key));
 	memcpy(key.uuid, uuid, SYNC_UUID_LEN);
 	return bsearch(&key, v, n, sizeof(*v), by_uuid);
@@ -115,6 +117,9 @@ static void sort_unique(struct dirset *s)
 {
 	size_t w = 0;
 
+	/* (qsort wants an array, even of nothing) */
+	if (s->n < 2)
+		return;
 	for (size_t i = 0; i < s->n; i++)
 		s->v[i].seq = i;
 	qsort(s->v, s->n, sizeof(*s->v), by_uuid_seq);

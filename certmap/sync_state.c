@@ -226,7 +226,8 @@ int sync_state_load(const char *path, const char *fp, struct dirset *s)
 			sync_err("%s: damaged; a full refresh follows", path);
 		return 0;
 	}
-	qsort(s->v, s->n, sizeof(*s->v), by_uuid);
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), by_uuid);
 	/* Sorted, and unique: a state that names an entry twice is damaged. */
 	for (size_t i = 1; i < s->n; i++) {
 		if (by_uuid(&s->v[i - 1], &s->v[i]) == 0) {

@@ -43,7 +43,8 @@ static void say(const char *path, unsigned long line, int error, unsigned long *
 static void conflicts(const char *path, struct sync_keys *k, const struct sync_regions *rs,
 		      unsigned long *errors)
 {
-	qsort(k->v, k->n, sizeof(*k->v), by_key);
+	if (k->n > 1)
+		qsort(k->v, k->n, sizeof(*k->v), by_key);
 	for (size_t i = 0, j; i < k->n; i = j) {
 		for (j = i + 1; j < k->n && sync_key_cmp(k->v[i].key, k->v[j].key) == 0; j++)
 			;
