@@ -44,15 +44,31 @@ static int unhex(const char *s, unsigned char *out, size_t n)
 	return s[2 * n] == '\0' ? 0 : -1;
 }
 
-/* "end COUNT": 1 with the count, 0 for another line. */
-static int end_line(const char *line, unsigned long *count)
+/* The digest so far as hex; 0, or -1. */
+static int digest_hex(EVP_MD_CTX *md, char hex[2 * EVP_MAX_MD_SIZE + 1])
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (EVP_DigestFinal_ex(md, d, &n) != 1)
+		return -1;
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(hex + 2 * (size_t)i, 3, "%02x", d[i]);
+	return 0;
+}
+
+/* "end COUNT DIGEST": 1 with the count and the digest, 0 for another line. */
+static int end_line(const char *line, unsigned long *count, const char **digest)
 {
 	char *end;
 
 	if (strncmp(line, "end ", 4) != 0 || line[4] < '0' || line[4] > '9')
 		return 0;
 	*count = strtoul(line + 4, &end, 10);
-	return *end == '\0';
+	if (*end != ' ')
+		return 0;
+	*digest = end + 1;
+	return 1;
 }
 
 /* Base64 S into B; "-" is no value, "=" an empty one. */
@@ -156,7 +172,9 @@ static int state_line(struct dirset *s, struct dir_entry *e, char *line)
 static int read_state(FILE *f, const char *fp, struct dirset *s)
 {
 	struct dir_entry e;
-	char *line = NULL;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	char *line = NULL, hex[2 * EVP_MAX_MD_SIZE + 1];
+	const char *digest = "";
 	size_t cap = 0;
 	ssize_t n;
 	unsigned long count = 0;
@@ -171,20 +189,32 @@ static int read_state(FILE *f, const char *fp, struct dirset *s)
 		rc = 0;
 		goto out;
 	}
+	/* The digest covers every line before the end line, the first too. */
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(md, STATE_MAGIC " ", sizeof(STATE_MAGIC)) != 1 ||
+	    EVP_DigestUpdate(md, fp, strlen(fp)) != 1 || EVP_DigestUpdate(md, "\n", 1) != 1)
+		goto out;
 	while (!ended && (n = getline(&line, &cap, f)) > 0) {
 		if (line[n - 1] != '\n')
 			goto out;
-		line[n - 1] = '\0';
-		if (end_line(line, &count))
+		if (end_line(line, &count, &digest)) {
 			ended = 1;
-		else if (state_line(s, &e, line) != 0)
+			break;
+		}
+		if (EVP_DigestUpdate(md, line, (size_t)n) != 1)
+			goto out;
+		line[n - 1] = '\0';
+		if (state_line(s, &e, line) != 0)
 			goto out;
 	}
-	if (!ended || (e.dn != NULL && dirset_push(s, &e) != 0) || count != s->n ||
+	if (!ended || digest_hex(md, hex) != 0 || strncmp(digest, hex, strlen(hex)) != 0 ||
+	    strcmp(digest + strlen(hex), "\n") != 0 ||
+	    (e.dn != NULL && dirset_push(s, &e) != 0) || count != s->n ||
 	    getline(&line, &cap, f) != -1)
 		goto out;
 	rc = 1;
 out:
+	EVP_MD_CTX_free(md);
 	dir_entry_free(&e);
 	free(line);
 	return rc;
@@ -241,54 +271,87 @@ int sync_state_load(const char *path, const char *fp, struct dirset *s)
 
 /* ------------------------------------------------------------- writing */
 
-static int put_b64(FILE *f, const char *tag, const unsigned char *p, size_t len)
-{
-	char *buf;
-	int rc;
+/* The lines go out through a digest, which the end line carries. */
+struct writer {
+	FILE *f;
+	EVP_MD_CTX *md;
+	int err;
+};
 
-	if (p == NULL)
-		return fprintf(f, "%s -\n", tag) < 0 ? -1 : 0;
-	if (len > INT_MAX / 2 || (buf = malloc(len / 3 * 4 + 5)) == NULL)
-		return -1;
-	EVP_EncodeBlock((unsigned char *)buf, p, (int)len);
-	rc = fprintf(f, "%s %s\n", tag, buf[0] ? buf : "=") < 0 ? -1 : 0;
-	free(buf);
-	return rc;
+static void put(struct writer *w, const char *a, const char *b, const char *c)
+{
+	const char *parts[] = { a, b, c };
+
+	for (size_t i = 0; i < 3 && !w->err; i++) {
+		size_t n = parts[i] != NULL ? strlen(parts[i]) : 0;
+
+		if (n > 0 && (fwrite(parts[i], 1, n, w->f) != n ||
+			      EVP_DigestUpdate(w->md, parts[i], n) != 1))
+			w->err = 1;
+	}
 }
 
-static int put_entry(FILE *f, const struct dir_entry *e)
+/* "TAG BASE64\n"; "-" for no value, "=" for an empty one. */
+static void put_b64(struct writer *w, const char *tag, const unsigned char *p, size_t len)
 {
-	int rc = fputs("e ", f) < 0 ? -1 : 0;
+	char *buf;
 
-	for (size_t i = 0; i < SYNC_UUID_LEN && rc == 0; i++)
-		rc = fprintf(f, "%02x", e->uuid[i]) < 0 ? -1 : 0;
-	if (rc == 0)
-		rc = put_b64(f, "", (const unsigned char *)e->dn, strlen(e->dn));
-	for (size_t i = 0; i < e->nusers && rc == 0; i++)
-		rc = put_b64(f, "u", e->users[i].p, e->users[i].len);
-	for (size_t i = 0; i < e->ncerts && rc == 0; i++)
-		rc = put_b64(f, e->certs[i].checked > 0 ? "c" : e->certs[i].checked < 0 ? "x" : "n",
-			     e->certs[i].p, e->certs[i].len);
-	if (rc == 0 && e->uac != NULL)
-		rc = put_b64(f, "a", (const unsigned char *)e->uac, strlen(e->uac));
-	if (rc == 0 && e->lock != NULL)
-		rc = put_b64(f, "l", (const unsigned char *)e->lock, strlen(e->lock));
-	if (rc == 0 && e->pwd_locked)
-		rc = fputs("p\n", f) < 0 ? -1 : 0;
-	return rc;
+	if (p == NULL || len == 0) {
+		put(w, tag, p == NULL ? " -" : " =", "\n");
+		return;
+	}
+	/* a space, the base64 and its NUL */
+	if (len > INT_MAX / 2 || (buf = malloc(1 + (len + 2) / 3 * 4 + 1)) == NULL) {
+		w->err = 1;
+		return;
+	}
+	buf[0] = ' ';
+	EVP_EncodeBlock((unsigned char *)buf + 1, p, (int)len);
+	put(w, tag, buf, "\n");
+	free(buf);
+}
+
+static void put_entry(struct writer *w, const struct dir_entry *e)
+{
+	char uuid[2 * SYNC_UUID_LEN + 3] = "e ";
+
+	for (size_t i = 0; i < SYNC_UUID_LEN; i++)
+		snprintf(uuid + 2 + 2 * i, 3, "%02x", e->uuid[i]);
+	put_b64(w, uuid, (const unsigned char *)e->dn, strlen(e->dn));
+	for (size_t i = 0; i < e->nusers; i++)
+		put_b64(w, "u", e->users[i].p, e->users[i].len);
+	for (size_t i = 0; i < e->ncerts; i++)
+		put_b64(w, e->certs[i].checked > 0 ? "c" : e->certs[i].checked < 0 ? "x" : "n",
+			e->certs[i].p, e->certs[i].len);
+	if (e->uac != NULL)
+		put_b64(w, "a", (const unsigned char *)e->uac, strlen(e->uac));
+	if (e->lock != NULL)
+		put_b64(w, "l", (const unsigned char *)e->lock, strlen(e->lock));
+	if (e->pwd_locked)
+		put(w, "p\n", NULL, NULL);
 }
 
 static int put_state(FILE *f, const char *fp, const struct dirset *s)
 {
-	int rc = fprintf(f, "%s %s\n", STATE_MAGIC, fp) < 0 ? -1 : 0;
+	struct writer w = { f, EVP_MD_CTX_new(), 0 };
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
 
-	if (rc == 0)
-		rc = put_b64(f, "cookie", s->cookie.p, s->cookie.len);
-	for (size_t i = 0; i < s->n && rc == 0; i++)
-		rc = put_entry(f, &s->v[i]);
-	if (rc == 0)
-		rc = fprintf(f, "end %zu\n", s->n) < 0 ? -1 : 0;
-	return rc;
+	if (w.md == NULL || EVP_DigestInit_ex(w.md, EVP_sha256(), NULL) != 1)
+		w.err = 1;
+	put(&w, STATE_MAGIC " ", fp, "\n");
+	put_b64(&w, "cookie", s->cookie.p, s->cookie.len);
+	for (size_t i = 0; i < s->n && !w.err; i++)
+		put_entry(&w, &s->v[i]);
+	if (!w.err && digest_hex(w.md, hex) == 0) {
+		char end[32 + sizeof(hex)];
+
+		snprintf(end, sizeof(end), "end %zu %s\n", s->n, hex);
+		w.err = fputs(end, f) < 0;
+	} else {
+		w.err = 1;
+	}
+	EVP_MD_CTX_free(w.md);
+	return w.err ? -1 : 0;
 }
 
 int sync_state_save(const char *path, const char *fp, const struct dirset *s)
