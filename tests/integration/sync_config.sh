@@ -155,7 +155,42 @@ t "an unreachable server: exit 1, the file byte for byte as it was" \
 t "an unreachable server: the password is in no message" \
 	'! grep -qF "$(cat "$T/pw")" "$T/out" "$T/err"'
 
-# ---------------------------------------------------------------- the examples
+# ---------------------------------------------------------------- the state
+
+# A state as a content synchronisation leaves it, read before the (closed) server is tried.
+b64() { printf '%s' "$1" | openssl base64 -A; }
+state_write() {
+	{
+		printf 'certmap-sync-state 1 %s\n' "$(printf 'certmap-sync-state 1\0%s\0%s\0%s\0' \
+			dc=example,dc=test '(userCertificate;binary=*)' uid |
+			openssl dgst -sha256 -r | cut -c1-64)"
+		printf 'cookie %s\n' "$(b64 rid=000,csn=20261201000000.000000Z#000000#000#000000)"
+		printf 'e 00112233445566778899aabbccddeeff %s\n' "$(b64 uid=alice,dc=example,dc=test)"
+		printf 'u %s\nc %s\nx %s\n' "$(b64 alice)" "$A" "$(b64 junk)"
+		printf 'a %s\nl %s\np\n' "$(b64 514)" "$(b64 TRUE)"
+		printf 'e ffeeddccbbaa99887766554433221100 =\nn %s\n' "$B"
+	} > "$T/state.body"
+	{
+		cat "$T/state.body"
+		printf 'end 2 %s\n' "$(openssl dgst -sha256 -r < "$T/state.body" | cut -c1-64)"
+	} > "$1"
+	chmod 0600 "$1"
+}
+good stated
+state_write "$T/stated.state"
+cm sync --config "$T/stated.conf"
+t "a state is read whole before the server is asked" \
+	'rc_is 1 && err_has "cannot connect" && ! err_has "damaged"'
+sed -i 's/^u .*/u Ym9i/' "$T/stated.state"
+cm sync --config "$T/stated.conf"
+t "a state whose digest does not match is damaged" \
+	'rc_is 1 && err_has "stated.state: damaged; a full refresh follows"'
+chmod 0666 "$T/stated.state"
+cm sync --config "$T/stated.conf"
+t "a state others can write is not read" \
+	'rc_is 1 && err_has "stated.state: writable by others"'
+
+# ---------------------------------------------------------------- the examples# ---------------------------------------------------------------- the examples
 
 # Each example, with its files and servers replaced by the test's: it parses, and the sync
 # gets as far as the (closed) server.
