@@ -10,6 +10,7 @@
 
 #include "certmap/cmd.h"
 #include "certmap/edit.h"
+#include "certmap/sync.h"
 
 struct command {
 	const char *name;
@@ -27,6 +28,7 @@ static const struct command commands[] = {
 	{ "enable", cmd_enable },
 	{ "disable", cmd_disable },
 	{ "keys", cmd_keys },
+	{ "sync", cmd_sync },
 };
 
 void cm_usage(FILE *f)
@@ -58,6 +60,12 @@ void cm_usage(FILE *f)
 		"                            at LOCATION, for sshd's AuthorizedKeysCommand; exit 0\n"
 		"                            even when there are none; -v says on stderr why an\n"
 		"                            entry of USER is skipped\n"
+		"  sync [--config FILE] [--max-drop PERCENT]\n"
+		"                            copy the certificates of an LDAP directory into\n"
+		"                            MAPFILE, between the certmap-sync markers of the\n"
+		"                            location's <oneToOneMappings>; FILE, by default\n"
+		"                            %s,\n"
+		"                            names the directory (certmap(1))\n"
 		"\n"
 		"Options:\n"
 		"  -f MAPFILE   the mapping file (default %s)\n"
@@ -76,7 +84,7 @@ void cm_usage(FILE *f)
 		"\n"
 		"Exit status: 0 success (mapped, no errors), 1 error, 2 not mapped (or no\n"
 		"such entry to edit).\n",
-		MAPFILE_DEFAULT_PATH, DEFAULT_PKCS11_MODULE);
+		SYNC_CONF_DEFAULT, MAPFILE_DEFAULT_PATH, DEFAULT_PKCS11_MODULE);
 }
 
 int cm_bad_usage(const char *fmt, ...)

@@ -14,6 +14,7 @@
 #include "account.h"
 #include "cert.h"
 #include "certmap/cmd.h"
+#include "certmap/sync.h"
 
 struct check {
 	const char *path;
@@ -269,8 +270,10 @@ static void check_entry(void *ctx, const char *level_path, const struct mapfile_
 		     "plaintext password in the file; pam_certmap never uses it, remove it");
 }
 
-static void summary(const struct check *c)
+static void summary(struct check *c)
 {
+	/* certmap sync's regions (synccheck.c), in valid and invalid files alike. */
+	synccheck_run(c->path, c->now, &c->errors, &c->warnings);
 	printf("%s: %lu error%s, %lu warning%s\n", c->path,
 	       c->errors, c->errors == 1 ? "" : "s", c->warnings, c->warnings == 1 ? "" : "s");
 }
