@@ -135,7 +135,7 @@ done < "$T/longopts"
 # ---------------------------------------------------------------- certmap.xml(5)
 
 # Every attribute of the schema tables of the parser.
-sed -n 's/^[[:space:]]*{ "\([A-Za-z]*\)", A_[A-Z]*,.*/\1/p' "$top_srcdir/mapfile_parse.c" |
+sed -n 's/^[[:space:]]*{ "\([A-Za-z]*\)", A_[A-Z]*,.*/\1/p' "$top_srcdir/mapfile_schema.c" |
 	sort -u > "$T/attrs"
 if [ -s "$T/attrs" ]; then
 	absent=$(missing_words "$T/attrs" "$top_srcdir/man/certmap.xml.5")
@@ -146,7 +146,7 @@ if [ -s "$T/attrs" ]; then
 		tap_notok "certmap.xml.5 documents every attribute of the schema"
 	fi
 else
-	tap_notok "the attribute tables of mapfile_parse.c can be read"
+	tap_notok "the attribute tables of mapfile_schema.c can be read"
 fi
 
 # ---------------------------------------------------------------- examples
