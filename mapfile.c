@@ -92,6 +92,7 @@ void mapfile_free(struct mapfile *mf)
 	free(mf->clears);
 	free(mf->entries);
 	free(mf->m2o);
+	mf_pos_free(mf);
 	free(mf);
 }
 

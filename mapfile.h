@@ -44,6 +44,8 @@ enum mapfile_dead {
 struct mapfile_params {
 	size_t max_size;               /* 0 means MAPFILE_DEFAULT_MAX_SIZE */
 	int keep_all;                  /* keep every entry's strings (certmap check/list) */
+	int positions;                 /* record where each element stands (certmap's editor;
+					* mapfile_model.h), at no cost to a load without */
 	const unsigned char *const *cand_der;  /* candidate certificates, DER */
 	const size_t *cand_len;
 	size_t ncand;

@@ -157,6 +157,14 @@ void mf_o2o_add(struct pstate *s, const char **atts)
 	o->prefix[plen] = '\0';
 	if (sc.has_space)
 		o2o_raw(s, v[OA_CERT]);
+	if (s->positions) {
+		if (mf_grow((void **)&mf->o2o_spans, &mf->capo2o_spans, mf->no2o - 1,
+			    sizeof(*mf->o2o_spans)) != 0) {
+			mf_fail(s, MAPFILE_NOMEM, "out of memory");
+			return;
+		}
+		mf->o2o_spans[mf->no2o - 1] = mf_top_span(s);
+	}
 	cand = match_candidate(s, v[OA_CERT], &sc);
 	if (cand >= 0 || s->a->params->keep_all)
 		o2o_keep(s, v, &sc, o, cand);
@@ -205,6 +213,8 @@ void mf_m2o_add(struct pstate *s, const char **atts)
 	free(lower);
 	m->line = mf_line(s);
 	m->column = mf_column(s);
+	m->span = mf_top_span(s);
+	m->rules_span = MF_NO_SPAN;
 	mf->nm2o++;
 	s->nrules = 0;
 	s->seen_rules = 0;

@@ -1,5 +1,6 @@
 /* mapfile_model.h - what the parser keeps of a mapping file: levels (one per
- * section found), their directives in document order, and the entries. */
+ * section found), their directives in document order, the entries, and on
+ * request where each element stands in the bytes (for certmap's editor). */
 #ifndef PAM_CERTMAP_MAPFILE_MODEL_H
 #define PAM_CERTMAP_MAPFILE_MODEL_H
 
@@ -12,6 +13,26 @@
 /* A section attribute: not given (inherit) or given with a value. */
 enum { MF_UNSET = -1 };
 
+/* Positions, recorded only with mapfile_params.positions: an element's bytes
+ * from the start of the document.  Its start tag is [start, tag_end) (all of
+ * it for an empty-element tag <x/>), its end tag [close, end) (both tag_end
+ * for <x/>).  Indices into spans[]; MF_NO_SPAN where nothing was recorded. */
+#define MF_NO_SPAN UINT32_MAX
+
+struct mf_span {
+	size_t start, tag_end, close, end;
+	size_t last_child;     /* start of its last child element, when has_child */
+	uint8_t empty, has_child;
+};
+
+/* Where a section can stand: the root <configuration> or a <location>, with
+ * the first system.webServer, security and authentication on the way down
+ * (each inside the one before).  Positions only. */
+struct mf_place {
+	char *path;            /* the <location>'s path as written; NULL for the root */
+	uint32_t el, sysweb, security, authn;  /* spans */
+};
+
 struct mf_level {
 	char *path;            /* <location path> as written, "" for the top level */
 	char *norm;            /* segments joined by '/', empty segments dropped */
@@ -20,6 +41,8 @@ struct mf_level {
 	int enabled, o2o_enabled, m2o_enabled;  /* MF_UNSET or 0/1 */
 	char *default_logon_domain;  /* NULL when not given */
 	size_t first_dir, ndir;      /* its directives: dirs[first_dir ..] */
+	uint32_t place;              /* positions: its place in places[], or MF_NO_SPAN (bare) */
+	uint32_t section_span, o2o_span, m2o_span;  /* positions: the section, its collections */
 };
 
 enum mf_dir_kind {
@@ -63,6 +86,7 @@ struct mf_m2o {
 	struct b64key key;     /* of the name without case */
 	char *name;
 	unsigned long line, column;
+	uint32_t span, rules_span;  /* positions: the <add> and its <rules> */
 };
 
 struct mapfile {
@@ -80,6 +104,15 @@ struct mapfile {
 	size_t nentries, capentries;
 	struct mf_m2o *m2o;
 	size_t nm2o, capm2o;
+	/* Positions (mapfile_params.positions), else empty. */
+	struct mf_span *spans;
+	size_t nspans, capspans;
+	uint32_t *o2o_spans;   /* the span of each o2o[] */
+	size_t capo2o_spans;
+	struct mf_place *places;
+	size_t nplaces, capplaces;
+	int bare;              /* the root element is the section */
+	int utf8;              /* the declared encoding is UTF-8 (or none is declared) */
 };
 
 /* The parser (mapfile_parse.c) fills MF from an expat parse of the document;
@@ -102,6 +135,9 @@ struct mf_parse_args {
 
 enum mapfile_status mf_parse(struct mapfile *mf, const struct mf_parse_args *a,
 			     struct mapfile_error *err);
+
+/* Free what positions recorded (mapfile_pos.c). */
+void mf_pos_free(struct mapfile *mf);
 
 /* Whole-file checks after the parse (mapfile.c): levels twice, duplicates. */
 enum mapfile_status mf_validate(struct mapfile *mf, struct mapfile_error *err);

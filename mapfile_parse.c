@@ -158,6 +158,9 @@ static void section_begin(struct pstate *s, const char **atts)
 	l->o2o_enabled = mf_bool(v[SA_O2O], MF_UNSET);
 	l->m2o_enabled = mf_bool(v[SA_M2O], MF_UNSET);
 	l->first_dir = mf->ndirs;
+	l->place = s->place;
+	l->section_span = mf_top_span(s);
+	l->o2o_span = l->m2o_span = MF_NO_SPAN;
 	s->level = mf->nlevels++;
 	if (l->path == NULL || l->norm == NULL || (v[SA_DOMAIN] && !l->default_logon_domain)) {
 		mf_fail(s, MAPFILE_NOMEM, "out of memory");
@@ -180,6 +183,8 @@ static void section_end(struct pstate *s)
 static void push(struct pstate *s, enum mf_ctx c)
 {
 	s->stack[s->sp++] = c;
+	if (s->positions)
+		mf_pos_push(s);
 }
 
 static int only_lock_attrs(struct pstate *s, const char *el, const char **atts)
@@ -214,14 +219,14 @@ static void collection_child(struct pstate *s, enum mf_ctx parent, const char *n
 		return;
 	}
 	if (parent == C_O2O) {
-		mf_o2o_add(s, atts);
 		push(s, C_O2O_ADD);
+		mf_o2o_add(s, atts);
 	} else if (parent == C_M2O) {
-		mf_m2o_add(s, atts);
 		push(s, C_M2O_ADD);
+		mf_m2o_add(s, atts);
 	} else {
-		mf_rule_add(s, atts);
 		push(s, C_RULE_ADD);
+		mf_rule_add(s, atts);
 	}
 }
 
@@ -240,6 +245,7 @@ static void once_child(struct pstate *s, int *seen, enum mf_ctx c, const char *n
 	if (c == C_RULES)
 		s->nrules = 0;
 	push(s, c);
+	mf_pos_collection(s, c);
 }
 
 static void section_child(struct pstate *s, enum mf_ctx top, const char *name, const char **atts)
@@ -280,6 +286,7 @@ static void location_begin(struct pstate *s, const char **atts)
 			path = atts[1];
 	s->loc_path = dup_or_fail(s, path);
 	push(s, C_LOCATION);
+	mf_pos_place(s, path);
 }
 
 static int in_location(const struct pstate *s)
@@ -322,13 +329,14 @@ static void outer_child(struct pstate *s, enum mf_ctx top, const char *name, con
 		return;
 	}
 	if (top == C_AUTHN && strcmp(name, SECTION) == 0) {
-		section_begin(s, atts);
 		push(s, C_SECTION);
+		section_begin(s, atts);
 		return;
 	}
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		if (steps[i].parent == top && strcmp(steps[i].name, name) == 0) {
 			push(s, steps[i].child);
+			mf_pos_step(s, steps[i].child);
 			return;
 		}
 	}
@@ -339,9 +347,11 @@ static void root_element(struct pstate *s, const char *name, const char **atts)
 {
 	if (strcmp(name, "configuration") == 0) {
 		push(s, C_CONFIG);
+		mf_pos_place(s, NULL);
 	} else if (strcmp(name, SECTION) == 0) {
-		section_begin(s, atts);
+		s->mf->bare = 1;
 		push(s, C_SECTION);
+		section_begin(s, atts);
 	} else {
 		mf_fail(s, MAPFILE_INVALID, "the root element must be <configuration> or <" SECTION
 		     ">, not <%s>", name);
@@ -359,6 +369,8 @@ static void start_handler(void *ud, const XML_Char *name, const XML_Char **atts)
 		skip_begin(s, name);
 		return;
 	}
+	if (s->positions)
+		mf_pos_child(s);
 	if (s->sp == 0) {
 		root_element(s, name, atts);
 		return;
@@ -387,11 +399,14 @@ static void end_handler(void *ud, const XML_Char *name)
 		return;
 	}
 	top = s->stack[--s->sp];
+	if (s->positions)
+		mf_pos_pop(s, s->span_of[s->sp]);
 	if (top == C_SECTION) {
 		section_end(s);
 	} else if (top == C_LOCATION) {
 		free(s->loc_path);
 		s->loc_path = NULL;
+		s->place = s->mf->nplaces > 0 ? 0 : MF_NO_SPAN;
 	}
 }
 
@@ -505,6 +520,7 @@ enum mapfile_status mf_parse(struct mapfile *mf, const struct mf_parse_args *a,
 	XML_SetElementHandler(s.p, start_handler, end_handler);
 	XML_SetStartDoctypeDeclHandler(s.p, doctype_handler);
 	XML_SetParamEntityParsing(s.p, XML_PARAM_ENTITY_PARSING_NEVER);
+	mf_pos_begin(&s);
 	rc = a->fd >= 0 ? parse_fd(&s) : parse_buf(&s);
 	XML_ParserFree(s.p);
 	free(s.loc_path);

@@ -24,10 +24,13 @@ struct pstate {
 	const struct mf_parse_args *a;
 	struct mapfile_error *err;
 	int failed;
+	int positions;              /* record byte offsets (the params' positions) */
 	enum mf_ctx stack[MF_MAX_DEPTH];
+	uint32_t span_of[MF_MAX_DEPTH];  /* positions: each open element's span */
 	int sp;
 	unsigned long skip_depth;   /* > 0 inside a subtree that is not ours */
 	char *loc_path;             /* path of the open <location>, NULL outside */
+	uint32_t place;             /* positions: the open place, MF_NO_SPAN outside */
 	size_t level;               /* index of the open section's level */
 	int seen_o2o, seen_m2o, seen_rules;
 	struct b64key *rules;       /* combined keys of the open <rules> */
@@ -83,6 +86,20 @@ int mf_enum_index(const char *const *names, const char *v);
 
 /* Is PW of IIS's encrypted form [enc:...:enc]? */
 int mf_is_encrypted(const char *pw);
+
+/* ---------------------------------------------------------- mapfile_pos.c */
+
+/* Called only when positions were asked for: */
+void mf_pos_child(struct pstate *s);        /* an element starts inside the top one */
+void mf_pos_push(struct pstate *s);         /* an element was pushed on the stack */
+void mf_pos_pop(struct pstate *s, uint32_t span);  /* its end tag, SPAN as pushed */
+/* Called always; each does nothing unless positions were asked for: */
+void mf_pos_begin(struct pstate *s);        /* before the parse */
+void mf_pos_place(struct pstate *s, const char *path);  /* <configuration> or <location> pushed */
+void mf_pos_step(struct pstate *s, enum mf_ctx c);      /* system.webServer ... pushed */
+void mf_pos_collection(struct pstate *s, enum mf_ctx c);  /* a collection or <rules> pushed */
+/* The span of the element open at the top, or MF_NO_SPAN. */
+uint32_t mf_top_span(const struct pstate *s);
 
 /* ---------------------------------------------------------- mapfile_add.c */
 

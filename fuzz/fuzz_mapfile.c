@@ -1,7 +1,9 @@
 /* fuzz_mapfile.c - libFuzzer harness for the mapping-file parser, validator
- * and queries; the same document loaded with and without keep_all must agree. */
+ * and queries; the same document loaded with and without keep_all must agree,
+ * and with positions, whose every span must hold its element's tags. */
 #include "config.h"
 #include "mapfile.h"
+#include "mapfile_model.h"
 #include "fuzz/fuzz.h"
 
 #include <string.h>
@@ -100,10 +102,15 @@ static void same_entries(const struct entry_list *x, const struct entry_list *y)
 			fuzz_die("keep_all changes an entry");
 }
 
-static void load(const uint8_t *doc, size_t len, int keep_all, size_t ncand, struct loaded *l)
+/* LOAD_KEEP_ALL and LOAD_POSITIONS, ORed. */
+#define LOAD_KEEP_ALL 1
+#define LOAD_POSITIONS 2
+
+static void load(const uint8_t *doc, size_t len, int how, size_t ncand, struct loaded *l)
 {
 	struct mapfile_params p = {
-		.keep_all = keep_all,
+		.keep_all = (how & LOAD_KEEP_ALL) != 0,
+		.positions = (how & LOAD_POSITIONS) != 0,
 		.cand_der = (const unsigned char *const *)cand_der,
 		.cand_len = cand_len,
 		.ncand = ncand,
@@ -141,6 +148,29 @@ static void exercise(struct loaded *walked, struct loaded *other, size_t ncand)
 		free(lo.paths[i]);
 }
 
+/* Every recorded span lies in the document, in order; in a document whose
+ * bytes are ASCII-compatible it starts with '<' and ends with '>'. */
+static void check_spans(const struct mapfile *mf, const uint8_t *doc, size_t len)
+{
+	int ascii = !(len >= 2 && (doc[0] == 0xff || doc[0] == 0xfe || doc[0] == 0 || doc[1] == 0));
+
+	for (size_t i = 0; i < mf->nspans; i++) {
+		const struct mf_span *e = &mf->spans[i];
+
+		if (!(e->start < e->tag_end && e->tag_end <= e->close && e->close <= e->end &&
+		      e->end <= len) || (e->has_child && !(e->last_child >= e->tag_end &&
+							  e->last_child < e->close)))
+			fuzz_die("a span lies outside its element");
+		if (ascii && (doc[e->start] != '<' || doc[e->tag_end - 1] != '>' ||
+			      doc[e->end - 1] != '>' ||
+			      (!e->empty && (doc[e->close] != '<' || doc[e->close + 1] != '/'))))
+			fuzz_die("a span does not hold its element's tags");
+	}
+	for (size_t i = 0; i < mf->no2o; i++)
+		if (mf->o2o_spans == NULL || mf->o2o_spans[i] >= mf->nspans)
+			fuzz_die("an entry has no span");
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -158,7 +188,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct loaded plain = { 0 }, all = { 0 };
+	struct loaded plain = { 0 }, all = { 0 }, pos = { 0 };
 	size_t ncand;
 	uint8_t mode;
 
@@ -167,10 +197,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mode = data[0];
 	ncand = mode & MODE_TWO_CANDIDATES ? 2 : 1;
 	load(data + 1, size - 1, 0, ncand, &plain);
-	load(data + 1, size - 1, 1, ncand, &all);
+	load(data + 1, size - 1, LOAD_KEEP_ALL, ncand, &all);
+	load(data + 1, size - 1, LOAD_KEEP_ALL | LOAD_POSITIONS, ncand, &pos);
 	if (plain.st != all.st || plain.err.line != all.err.line ||
 	    plain.err.column != all.err.column || strcmp(plain.err.reason, all.err.reason) != 0)
 		fuzz_die("keep_all changes the verdict on the file");
+	if (plain.st != pos.st || plain.err.line != pos.err.line ||
+	    strcmp(plain.err.reason, pos.err.reason) != 0)
+		fuzz_die("positions change the verdict on the file");
+	if (pos.st == MAPFILE_OK)
+		check_spans(pos.mf, data + 1, size - 1);
 	if (plain.st == MAPFILE_OK) {
 		if (mode & MODE_EXPLAIN_KEEP_ALL)
 			exercise(&all, &plain, ncand);
@@ -179,5 +215,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	mapfile_free(plain.mf);
 	mapfile_free(all.mf);
+	mapfile_free(pos.mf);
 	return 0;
 }
