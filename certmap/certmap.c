@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "certmap/cmd.h"
-#include "certmap/edit.h"
 
 struct command {
 	const char *name;

@@ -25,6 +25,10 @@ int cmd_check(const struct global *g, int argc, char **argv);
 int cmd_explain(const struct global *g, int argc, char **argv);
 int cmd_list(const struct global *g, int argc, char **argv);
 int cmd_keys(const struct global *g, int argc, char **argv);
+int cmd_add(const struct global *g, int argc, char **argv);
+int cmd_remove(const struct global *g, int argc, char **argv);
+int cmd_enable(const struct global *g, int argc, char **argv);
+int cmd_disable(const struct global *g, int argc, char **argv);
 
 /* certmap.c: the help text, to F. */
 void cm_usage(FILE *f);

@@ -10,7 +10,10 @@
 
 #include <openssl/evp.h>
 
+#include "certmap/cmd.h"
+#include "certmap/commit.h"
 #include "certmap/edit.h"
+#include "certmap/tokread.h"
 
 struct edit_args {
 	enum edit_op op;
@@ -156,34 +159,37 @@ static int check_result(void *ctx, const struct mapfile *mf, const char *buf, si
 {
 	struct expect *x = ctx;
 	const struct edit_request *rq = x->rq;
-	struct edit_probe pr;
+	const struct mapfile_entry *e;
+	struct edit_hit hit;
 	struct mapfile_answer ans;
 	int ok = 0;
 
+	(void)buf;
+	(void)len;
 	memset(&ans, 0, sizeof(ans));
-	if (edit_probe(buf, len, rq, &pr) != 0) {
+	if (edit_find(mf, rq, &hit) != 0) {
 		cm_err("out of memory");
 		return -1;
 	}
+	e = hit.entry;
 	if (rq->der != NULL) {
 		mapfile_query(mf, rq->location, 0, &ans);
 		x->inactive = !ans.section_enabled || !ans.one_to_one_enabled;
 	}
 	switch (rq->op) {
 	case EDIT_ADD:
-		ok = pr.count == 1 && pr.user != NULL && strcmp(pr.user, rq->user) == 0 &&
-		     pr.enabled == !rq->disabled && ans.entry != NULL &&
+		ok = hit.count == 1 && e != NULL && e->user_name != NULL && strcmp(e->user_name, rq->user) == 0 &&
+		     e->enabled == !rq->disabled && ans.entry != NULL &&
 		     ans.entry->user_name != NULL && strcmp(ans.entry->user_name, rq->user) == 0;
 		break;
 	case EDIT_REMOVE:
-		ok = pr.count + 1 == x->before;
+		ok = hit.count + 1 == x->before;
 		break;
 	case EDIT_ENABLE:
 	case EDIT_DISABLE:
-		ok = pr.count == x->before && pr.enabled == (rq->op == EDIT_ENABLE);
+		ok = hit.count == x->before && e != NULL && e->enabled == (rq->op == EDIT_ENABLE);
 		break;
 	}
-	free(pr.user);
 	if (!ok)
 		cm_err("%s: the edited file does not show the change as it should; this is a "
 		       "bug in certmap", x->g->mapfile);
@@ -203,41 +209,31 @@ static void duplicate(const char *path, const struct edit_request *rq,
 }
 
 /* The file as it stands must be valid, and hold no entry that an add would
- * duplicate.  CM_EXIT_OK to go on. */
+ * duplicate.  Its model, with positions for the edit, goes to *MF.
+ * CM_EXIT_OK to go on. */
 static int check_before(const struct global *g, const struct commit *c,
-			const struct edit_request *rq)
+			const struct edit_request *rq, struct mapfile **mf)
 {
-	const unsigned char *der[1] = { rq->der };
-	size_t dlen[1] = { rq->der_len };
-	struct mapfile_params p;
-	struct mapfile *mf = NULL;
+	struct edit_load l;
 	struct mapfile_error err;
 	struct mapfile_answer ans;
-	int rc = CM_EXIT_ERROR;
 
-	memset(&p, 0, sizeof(p));
+	edit_load_init(&l, rq, 1);
 	memset(&err, 0, sizeof(err));
-	p.cand_der = der;
-	p.cand_len = dlen;
-	p.ncand = rq->der != NULL;
-	if (mapfile_parse_buffer(c->old, c->old_len, &p, &mf, &err) != MAPFILE_OK) {
+	if (mapfile_parse_buffer(c->old, c->old_len, &l.p, mf, &err) != MAPFILE_OK) {
 		cm_print_load_error(g->mapfile, &err);
 		cm_err("%s: fix the file first ('certmap check' lists its problems); it was left "
 		       "unchanged", g->mapfile);
-		goto out;
+		return CM_EXIT_ERROR;
 	}
 	if (rq->op == EDIT_ADD) {
-		mapfile_query(mf, rq->location, 0, &ans);
+		mapfile_query(*mf, rq->location, 0, &ans);
 		if (ans.entry != NULL) {
 			duplicate(g->mapfile, rq, ans.entry);
-			goto out;
+			return CM_EXIT_ERROR;
 		}
 	}
-	rc = CM_EXIT_OK;
-out:
-	if (mf != NULL)
-		mapfile_free(mf);
-	return rc;
+	return CM_EXIT_OK;
 }
 
 static const char *level_words(const char *location, char *buf, size_t len)
@@ -257,9 +253,7 @@ static int edit_outcome(const struct global *g, const struct edit_args *a, struc
 	static const char *const state[] = { [EDIT_ENABLE] = "enabled",
 					     [EDIT_DISABLE] = "disabled" };
 	const struct edit_request *rq = x->rq;
-	const unsigned char *der[1] = { rq->der };
-	size_t dlen[1] = { rq->der_len };
-	struct mapfile_params p;
+	struct edit_load l;
 	char words[300];
 
 	switch (st) {
@@ -287,11 +281,8 @@ static int edit_outcome(const struct global *g, const struct edit_args *a, struc
 		return CM_EXIT_ERROR;
 	}
 	x->before = res->count;
-	memset(&p, 0, sizeof(p));
-	p.cand_der = der;
-	p.cand_len = dlen;
-	p.ncand = rq->der != NULL;
-	if (commit_replace(c, res->buf, res->len, &p, check_result, x) != 0)
+	edit_load_init(&l, rq, 0);
+	if (commit_replace(c, res->buf, res->len, &l.p, check_result, x) != 0)
 		return CM_EXIT_ERROR;
 	if (x->inactive && (rq->op == EDIT_ADD || rq->op == EDIT_ENABLE))
 		cm_err("note: the section or its one-to-one mappings are not enabled at %s: "
@@ -307,6 +298,7 @@ static int run_edit(const struct global *g, struct edit_args *a)
 	struct edit_request rq;
 	struct edit_result res;
 	struct expect x = { g, &rq, 0, 0 };
+	struct mapfile *mf = NULL;
 	struct commit c;
 	int rc = CM_EXIT_ERROR;
 
@@ -329,10 +321,11 @@ static int run_edit(const struct global *g, struct edit_args *a)
 	}
 	if (commit_begin(&c, g->mapfile, a->op == EDIT_ADD) != 0)
 		goto out;
-	if (c.exists && check_before(g, &c, &rq) != CM_EXIT_OK)
+	if (c.exists && check_before(g, &c, &rq, &mf) != CM_EXIT_OK)
 		goto out;
-	rc = edit_outcome(g, a, &c, &x, &res, edit_apply(c.old, c.old_len, &rq, &res));
+	rc = edit_outcome(g, a, &c, &x, &res, edit_apply(c.old, c.old_len, mf, &rq, &res));
 out:
+	mapfile_free(mf);
 	edit_result_free(&res);
 	commit_end(&c);
 	cm_cert_free(&cert);
