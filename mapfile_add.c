@@ -2,6 +2,7 @@
  * puts in the model: directives in document order, entries, mappings, rules. */
 #include "config.h"
 #include "ascii.h"
+#include "certname.h"
 #include "mapfile_parse.h"
 
 #include <stdlib.h>
@@ -45,6 +46,22 @@ static void add_clear(struct pstate *s, enum mf_dir_kind kind)
 	add_dir(s, kind, mf->nclears++);
 }
 
+/* <clear/> in a mapping's <rules>: the rules before it are gone, and their
+ * keys are free again. */
+static void clear_rules(struct pstate *s)
+{
+	struct mapfile *mf = s->mf;
+	struct mapfile_mapping *m = &mf->m2o[mf->nm2o - 1].m;
+
+	for (size_t i = m->first_rule; i < mf->nrules; i++) {
+		free(mf->rules[i].subfield_name);
+		free(mf->rules[i].criteria);
+	}
+	mf->nrules = m->first_rule;
+	m->nrules = 0;
+	s->nrule_keys = 0;
+}
+
 void mf_clear(struct pstate *s, enum mf_ctx collection)
 {
 	if (collection == C_O2O)
@@ -52,7 +69,7 @@ void mf_clear(struct pstate *s, enum mf_ctx collection)
 	else if (collection == C_M2O)
 		add_clear(s, MF_M2O_CLEAR);
 	else
-		s->nrules = 0;
+		clear_rules(s);
 }
 
 /* ---------------------------------------------------------------- one-to-one */
@@ -183,78 +200,131 @@ static void lower_copy(char *dst, const char *src, size_t n)
 	dst[i] = '\0';
 }
 
+/* The strings of a mapping; -1 when memory runs out. */
+static int m2o_strings(struct mapfile_mapping *m, const char *const *v)
+{
+	m->name = strdup(v[MA_NAME]);
+	m->description = v[MA_DESCRIPTION] ? strdup(v[MA_DESCRIPTION]) : NULL;
+	m->user_name = v[MA_USER] ? strdup(v[MA_USER]) : NULL;
+	if (m->name == NULL || (v[MA_DESCRIPTION] && m->description == NULL) ||
+	    (v[MA_USER] && m->user_name == NULL))
+		return -1;
+	return 0;
+}
+
 void mf_m2o_add(struct pstate *s, const char **atts)
 {
 	struct mapfile *mf = s->mf;
 	const char *v[MA_N];
-	struct mf_m2o *m;
+	struct mf_m2o *o;
+	struct mapfile_mapping *m;
 	char *lower;
 	size_t n;
 
 	if (mf_check_attrs(s, "add", atts, mf_m2o_add_attrs, MA_N, v) != 0)
 		return;
-	if (mf_grow((void **)&mf->m2o, &mf->capm2o, mf->nm2o, sizeof(*m)) != 0) {
+	if (mf_grow((void **)&mf->m2o, &mf->capm2o, mf->nm2o, sizeof(*o)) != 0) {
 		mf_fail(s, MAPFILE_NOMEM, "out of memory");
 		return;
 	}
+	o = &mf->m2o[mf->nm2o++];
+	memset(o, 0, sizeof(*o));
+	m = &o->m;
 	n = strlen(v[MA_NAME]) + 1;
 	lower = malloc(n);
-	m = &mf->m2o[mf->nm2o];
-	m->name = strdup(v[MA_NAME]);
-	if (lower == NULL || m->name == NULL) {
+	if (lower == NULL || m2o_strings(m, v) != 0) {
 		free(lower);
-		free(m->name);
 		mf_fail(s, MAPFILE_NOMEM, "out of memory");
 		return;
 	}
 	/* The name is the key, compared without case. */
 	lower_copy(lower, v[MA_NAME], n);
-	m->key = b64key_raw(lower);
+	o->key = b64key_raw(lower);
 	free(lower);
 	m->line = mf_line(s);
 	m->column = mf_column(s);
-	m->span = mf_top_span(s);
-	m->rules_span = MF_NO_SPAN;
-	mf->nm2o++;
-	s->nrules = 0;
+	m->enabled = mf_bool(v[MA_ENABLED], 1);
+	m->deny = v[MA_PERMISSION] != NULL && mf_enum_index(mf_permission_modes,
+							    v[MA_PERMISSION]) == 1;
+	m->has_password = v[MA_PASSWORD] != NULL;
+	m->password_plain = v[MA_PASSWORD] != NULL && !mf_is_encrypted(v[MA_PASSWORD]);
+	m->first_rule = mf->nrules;
+	o->span = mf_top_span(s);
+	o->rules_span = MF_NO_SPAN;
+	s->nrule_keys = 0;
 	s->seen_rules = 0;
 	add_dir(s, MF_M2O_ADD, mf->nm2o - 1);
 }
 
-/* A rule's combined key; the enum by its canonical name, defaults applied. */
-void mf_rule_add(struct pstate *s, const char **atts)
+/* A rule's combined key (SPEC 2.2): the enum by its canonical name, defaults
+ * applied, the strings with case.  0, or -1 after mf_fail (a duplicate). */
+static int rule_key(struct pstate *s, const char *const *v, int field, int cs)
 {
-	const char *v[RA_N];
-	struct b64key k, k2;
-	int field, cs;
+	struct b64key k = b64key_raw(v[RA_SUB]), k2 = b64key_raw(v[RA_MATCH]);
 
-	if (mf_check_attrs(s, "add", atts, mf_rule_add_attrs, RA_N, v) != 0)
-		return;
-	field = mf_enum_index(mf_cert_fields, v[RA_FIELD]);
-	if (field < 0) {
-		/* mf_check_attrs refuses it first; fail closed all the same */
-		mf_fail(s, MAPFILE_INVALID, "<add> has no valid certificateField");
-		return;
-	}
-	cs = mf_bool(v[RA_CASE], 1);
-	k = b64key_raw(v[RA_SUB]);
-	k2 = b64key_raw(v[RA_MATCH]);
 	/* Order matters (sub-field, then criteria); the enum and bool go in too. */
 	k.a = (k.a * 0x9e3779b97f4a7c15ULL) ^ k2.a ^ (uint64_t)(field * 2 + cs);
 	k.b = (k.b * 0xc2b2ae3d27d4eb4fULL) ^ k2.b ^ (uint64_t)(field * 2 + cs);
-	for (size_t i = 0; i < s->nrules; i++) {
-		if (s->rules[i].a == k.a && s->rules[i].b == k.b) {
+	for (size_t i = 0; i < s->nrule_keys; i++) {
+		if (s->rule_keys[i].a == k.a && s->rule_keys[i].b == k.b) {
 			mf_fail(s, MAPFILE_INVALID, "Cannot add duplicate collection entry of type "
 				"'add' with combined key attributes 'certificateField, "
 				"certificateSubField, matchCriteria, compareCaseSensitive' "
 				"respectively set to '%s, %.64s, %.64s, %s'", mf_cert_fields[field],
 				v[RA_SUB], v[RA_MATCH], cs ? "true" : "false");
-			return;
+			return -1;
 		}
 	}
-	if (mf_grow((void **)&s->rules, &s->caprules, s->nrules, sizeof(*s->rules)) != 0) {
+	if (mf_grow((void **)&s->rule_keys, &s->caprule_keys, s->nrule_keys,
+		    sizeof(*s->rule_keys)) != 0) {
+		mf_fail(s, MAPFILE_NOMEM, "out of memory");
+		return -1;
+	}
+	s->rule_keys[s->nrule_keys++] = k;
+	return 0;
+}
+
+void mf_rule_add(struct pstate *s, const char **atts)
+{
+	struct mapfile *mf = s->mf;
+	const char *v[RA_N];
+	struct mapfile_rule *r;
+	int field, sub, cs;
+
+	if (mf_check_attrs(s, "add", atts, mf_rule_add_attrs, RA_N, v) != 0)
+		return;
+	field = mf_enum_index(mf_cert_fields, v[RA_FIELD]);
+	if (field < 0 || mf->nm2o == 0) {
+		/* mf_check_attrs refuses it first; fail closed all the same */
+		mf_fail(s, MAPFILE_INVALID, "<add> has no valid certificateField");
+		return;
+	}
+	/* A typo must not silently turn a Deny into nothing (SPEC 2.7). */
+	sub = certname_subfield(v[RA_SUB]);
+	if (sub < 0) {
+		mf_fail(s, MAPFILE_INVALID, "certificateSubField '%.64s' of <add> is not a "
+			"sub-field pam_certmap knows; use one of %s", v[RA_SUB],
+			certname_subfield_list());
+		return;
+	}
+	cs = mf_bool(v[RA_CASE], 1);
+	if (rule_key(s, v, field, cs) != 0)
+		return;
+	if (mf_grow((void **)&mf->rules, &mf->caprules, mf->nrules, sizeof(*r)) != 0) {
 		mf_fail(s, MAPFILE_NOMEM, "out of memory");
 		return;
 	}
-	s->rules[s->nrules++] = k;
+	r = &mf->rules[mf->nrules];
+	memset(r, 0, sizeof(*r));
+	r->line = mf_line(s);
+	r->column = mf_column(s);
+	r->field = field == 0 ? MAPFILE_FIELD_SUBJECT : MAPFILE_FIELD_ISSUER;
+	r->subfield = sub;
+	r->case_sensitive = cs;
+	r->subfield_name = strdup(v[RA_SUB]);
+	r->criteria = strdup(v[RA_MATCH]);
+	mf->nrules++;
+	mf->m2o[mf->nm2o - 1].m.nrules++;
+	if (r->subfield_name == NULL || r->criteria == NULL)
+		mf_fail(s, MAPFILE_NOMEM, "out of memory");
 }

@@ -84,8 +84,7 @@ struct mf_pos {
 
 struct mf_m2o {
 	struct b64key key;     /* of the name without case */
-	char *name;
-	unsigned long line, column;
+	struct mapfile_mapping m;
 	uint32_t span, rules_span;  /* positions: the <add> and its <rules> */
 };
 
@@ -104,6 +103,8 @@ struct mapfile {
 	size_t nentries, capentries;
 	struct mf_m2o *m2o;
 	size_t nm2o, capm2o;
+	struct mapfile_rule *rules;  /* of every mapping, each one's together */
+	size_t nrules, caprules;
 	/* Positions (mapfile_params.positions), else empty. */
 	struct mf_span *spans;
 	size_t nspans, capspans;
@@ -141,6 +142,35 @@ void mf_pos_free(struct mapfile *mf);
 
 /* Whole-file checks after the parse (mapfile.c): levels twice, duplicates. */
 enum mapfile_status mf_validate(struct mapfile *mf, struct mapfile_error *err);
+
+/* ----------------------------------------------- shared by the query files */
+
+/* Number of segments of location Q. */
+size_t mf_path_nseg(const char *q);
+
+/* The level with exactly DEPTH segments that applies to Q, if any (distinct
+ * levels that apply to one location differ in depth). */
+const struct mf_level *mf_level_at(const struct mapfile *mf, const char *q, size_t depth);
+
+/* Where the effective collection of Q starts (Q has DEPTH segments): after
+ * the last <clear/> of kind CLEAR of the deepest level that has one. */
+void mf_effective_start(const struct mapfile *mf, const char *location, size_t depth,
+			enum mf_dir_kind clear, size_t *from_depth, size_t *from_dir);
+
+/* Where explain's lines go; a NULL walk or fn says nothing. */
+struct mf_walk {
+	mapfile_trace_fn fn;
+	void *ctx;
+};
+void mf_say(const struct mf_walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The many-to-one side of a query (mapfile_m2o.c).  mf_m2o_count: enabled
+ * mappings in the effective collection at Q.  mf_m2o_decide: the first of
+ * them whose rules all match X into *OUT (NULL for none), each step told to
+ * W; MAPFILE_OK, MAPFILE_NOMEM or MAPFILE_INVALID (X's names unreadable). */
+size_t mf_m2o_count(const struct mapfile *mf, const char *q);
+enum mapfile_status mf_m2o_decide(const struct mapfile *mf, const char *q, X509 *x,
+				  const struct mapfile_mapping **out, const struct mf_walk *w);
 
 /* Errors with a position. */
 void mf_error(struct mapfile_error *err, enum mapfile_status st, unsigned long line,

@@ -243,7 +243,7 @@ static void once_child(struct pstate *s, int *seen, enum mf_ctx c, const char *n
 	if (only_lock_attrs(s, name, atts) != 0)
 		return;
 	if (c == C_RULES)
-		s->nrules = 0;
+		s->nrule_keys = 0;
 	push(s, c);
 	mf_pos_collection(s, c);
 }
@@ -524,6 +524,6 @@ enum mapfile_status mf_parse(struct mapfile *mf, const struct mf_parse_args *a,
 	rc = a->fd >= 0 ? parse_fd(&s) : parse_buf(&s);
 	XML_ParserFree(s.p);
 	free(s.loc_path);
-	free(s.rules);
+	free(s.rule_keys);
 	return rc;
 }

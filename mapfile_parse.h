@@ -33,8 +33,8 @@ struct pstate {
 	uint32_t place;             /* positions: the open place, MF_NO_SPAN outside */
 	size_t level;               /* index of the open section's level */
 	int seen_o2o, seen_m2o, seen_rules;
-	struct b64key *rules;       /* combined keys of the open <rules> */
-	size_t nrules, caprules;
+	struct b64key *rule_keys;   /* combined keys of the open <rules> */
+	size_t nrule_keys, caprule_keys;
 };
 
 /* Record the first error at the parser's position and stop the parse. */
@@ -70,7 +70,8 @@ extern const struct mf_adef mf_m2o_add_attrs[];
 enum { MA_NAME, MA_DESCRIPTION, MA_ENABLED, MA_PERMISSION, MA_USER, MA_PASSWORD, MA_N };
 extern const struct mf_adef mf_rule_add_attrs[];
 enum { RA_FIELD, RA_SUB, RA_MATCH, RA_CASE, RA_N };
-extern const char *const mf_cert_fields[];
+extern const char *const mf_cert_fields[];      /* Subject, Issuer */
+extern const char *const mf_permission_modes[]; /* Allow, Deny */
 
 /* Validate ATTS of element EL against DEFS; VALS[i] is the value of DEFS[i]
  * or NULL.  IIS's lock* attributes are allowed anywhere.  Returns 0, or -1

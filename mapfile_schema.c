@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const char *const logon_methods[] = { "Interactive", "Batch", "Network", "ClearText", NULL };
-static const char *const permission_modes[] = { "Allow", "Deny", NULL };
+const char *const mf_permission_modes[] = { "Allow", "Deny", NULL };
 const char *const mf_cert_fields[] = { "Subject", "Issuer", NULL };
 
 const struct mf_adef mf_section_attrs[] = {
@@ -29,7 +29,7 @@ const struct mf_adef mf_m2o_add_attrs[] = {
 	{ "name", A_STR, A_REQ | A_NONEMPTY, NULL },
 	{ "description", A_STR, 0, NULL },
 	{ "enabled", A_BOOL, 0, NULL },
-	{ "permissionMode", A_ENUM, 0, permission_modes },
+	{ "permissionMode", A_ENUM, 0, mf_permission_modes },
 	{ "userName", A_STR, A_NONEMPTY, NULL },
 	{ "password", A_STR, 0, NULL },
 };

@@ -59,6 +59,15 @@ void cm_cert_free(struct cm_cert *c);
 enum mapfile_status cm_load(const struct global *g, const struct cm_cert *c, int keep_all,
 			    struct mapfile **mf, struct mapfile_error *err);
 
+/* The whole answer of MF for C at G's location (mapfile_query_cert): 0, or
+ * -1 with the reason printed. */
+int cm_query(const struct global *g, const struct mapfile *mf, const struct cm_cert *c,
+	     struct mapfile_answer *ans);
+
+/* What to add for a chain check as the module's: said wherever certmap
+ * cannot grant or check for want of trust anchors. */
+#define CM_TRUST_HINT "give pam_certmap's ca_file as --ca-file (or its ca_dir as --ca-dir)"
+
 /* The reason of ERR, or words for its status when the loader left it empty. */
 const char *cm_error_reason(const struct mapfile_error *err);
 

@@ -1,5 +1,6 @@
 /* cmd_explain.c - certmap explain CERT [--user U]: walk the decisions
- * pam_certmap makes for one certificate and say which one stops it. */
+ * pam_certmap makes for one certificate (levels, entry, many-to-one walk,
+ * key, dates, chain, account) and say which one stops it. */
 #include "config.h"
 
 #include <getopt.h>
@@ -13,12 +14,15 @@
 
 #include "account.h"
 #include "cert.h"
+#include "certchain.h"
 #include "certmap/cmd.h"
+#include "certmap/trustopt.h"
 
 struct explain {
 	const struct global *g;
 	const struct cm_cert *cert;
 	const char *want_user;     /* --user, or NULL */
+	struct trust trust;        /* --ca-file ...: the module's anchors */
 	struct mapfile_answer ans;
 	const char *user_name;     /* what the file maps the certificate to, or NULL */
 	char *account;             /* the local account it resolves to, or NULL */
@@ -104,6 +108,11 @@ static void deny_no_entry(struct explain *x, const struct mapfile *mf, const cha
 	struct elsewhere w = { x->g->location, 0, 0, NULL };
 	char ql[160];
 
+	if (x->ans.many_to_one_enabled && x->ans.many_to_one_count > 0) {
+		deny(x, "no entry for this certificate at location %s, and no many-to-one mapping "
+		     "matches it", qloc);
+		return;
+	}
 	/* An applying level's entry is out of the effective collection only
 	 * through <clear/>: a duplicate would have made the file invalid. */
 	mapfile_foreach_entry(mf, find_elsewhere, &w);
@@ -116,30 +125,47 @@ static void deny_no_entry(struct explain *x, const struct mapfile *mf, const cha
 		deny(x, "no entry for this certificate at location %s", qloc);
 }
 
-static void explain_mapping(struct explain *x, const struct mapfile *mf)
+/* Why the many-to-one mapping that decided maps nothing. */
+static void deny_mapping(struct explain *x, const struct mapfile_mapping *m)
+{
+	char qn[160];
+
+	cm_quote(m->name, qn, sizeof(qn));
+	if (m->deny)
+		deny(x, "the many-to-one Deny mapping %s (line %lu) refuses it", qn, m->line);
+	else
+		deny(x, "the many-to-one mapping %s (line %lu) has no userName", qn, m->line);
+}
+
+static int explain_mapping(struct explain *x, const struct mapfile *mf)
 {
 	const struct mapfile_entry *e;
 	char q[160];
 
 	cm_quote(x->g->location, q, sizeof(q));
 	printf("mapping file: %s\n", x->g->mapfile);
-	mapfile_explain(mf, x->g->location, 0, trace_line, NULL);
-	mapfile_query(mf, x->g->location, 0, &x->ans);
+	mapfile_explain(mf, x->g->location, 0, x->cert->x509, trace_line, NULL);
+	if (cm_query(x->g, mf, x->cert, &x->ans) != 0)
+		return -1;
 	x->user_name = mapfile_answer_user(&x->ans);
 	if (x->user_name)
-		return;
+		return 0;
 	/* Same order as the rule of mapfile_answer_user: the broadest first. */
 	e = x->ans.entry;
 	if (!x->ans.section_enabled)
 		deny(x, "the section is not enabled at location %s", q);
-	else if (!x->ans.one_to_one_enabled)
-		deny(x, "one-to-one mappings are disabled at location %s", q);
-	else if (!e)
-		deny_no_entry(x, mf, q);
-	else if (!e->enabled)
+	else if (e != NULL && !e->enabled)
 		deny(x, "the entry of line %lu is disabled", e->line);
-	else
+	else if (e != NULL)
 		deny(x, "the entry of line %lu has no userName", e->line);
+	else if (x->ans.mapping != NULL)
+		deny_mapping(x, x->ans.mapping);
+	else if (!x->ans.one_to_one_enabled &&
+		 (!x->ans.many_to_one_enabled || x->ans.many_to_one_count == 0))
+		deny(x, "one-to-one mappings are disabled at location %s", q);
+	else
+		deny_no_entry(x, mf, q);
+	return 0;
 }
 
 /* The module refuses keys it could not verify a token's signature with, in
@@ -180,6 +206,42 @@ static void explain_validity(struct explain *x)
 		printf("validity: the certificate's validity dates cannot be read\n");
 		deny(x, "the certificate's validity dates cannot be read");
 		break;
+	}
+}
+
+/* The chain as the module checks it: against the anchors given, and always
+ * for a many-to-one match, which counts only with a verified chain.
+ * Returns -1 on an error that is not an answer (memory, the CA files). */
+static int explain_chain(struct explain *x)
+{
+	const struct mapfile_mapping *m = x->user_name ? x->ans.mapping : NULL;
+	char why[256] = "";
+
+	if (!trust_has_anchors(&x->trust)) {
+		if (m == NULL) {
+			printf("chain: not checked (no --ca-file or --ca-dir); pam_certmap checks "
+			       "it when its ca_file or ca_dir is set\n");
+			return 0;
+		}
+		printf("chain: not checked, and a many-to-one match counts only for a verified "
+		       "chain: names prove nothing; %s\n", CM_TRUST_HINT);
+		deny(x, "a many-to-one match without a verified chain: %s", CM_TRUST_HINT);
+		return 0;
+	}
+	switch (cert_verify_chain(x->cert->x509, NULL, &x->trust, time(NULL), why, sizeof(why))) {
+	case CERT_OK:
+		printf("chain: verified against the trust anchors given\n");
+		return 0;
+	case CERT_BAD:
+		printf("chain: does not verify: %s\n", why);
+		deny(x, "the chain does not verify: %s", why);
+		return 0;
+	case CERT_NOMEM:
+		cm_err("out of memory");
+		return -1;
+	default:
+		cm_err("%s", why);
+		return -1;
 	}
 }
 
@@ -244,6 +306,7 @@ int cmd_explain(const struct global *g, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "user", required_argument, NULL, 'u' },
+		CM_TRUST_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -256,6 +319,8 @@ int cmd_explain(const struct global *g, int argc, char **argv)
 
 	memset(&x, 0, sizeof(x));
 	while ((c = getopt_long(argc, argv, ":u:h", longopts, NULL)) != -1) {
+		if (cm_trust_option(c, optarg, &x.trust))
+			continue;
 		switch (c) {
 		case 'u':
 			x.want_user = optarg;
@@ -269,6 +334,8 @@ int cmd_explain(const struct global *g, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cm_bad_usage("explain needs exactly one CERT");
+	if (cm_trust_check(&x.trust) != 0)
+		return CM_EXIT_ERROR;
 
 	x.g = g;
 	x.cert = &cert;
@@ -282,10 +349,11 @@ int cmd_explain(const struct global *g, int argc, char **argv)
 		cm_err("%s: cannot read the certificate's fingerprint or subject", cert.name);
 		goto out;
 	}
-	explain_mapping(&x, mf);
+	if (explain_mapping(&x, mf) != 0)
+		goto out;
 	explain_key(&x);
 	explain_validity(&x);
-	if (explain_account(&x) != 0)
+	if (explain_chain(&x) != 0 || explain_account(&x) != 0)
 		goto out;
 	explain_user(&x);
 	if (x.why[0]) {

@@ -139,6 +139,22 @@ enum mapfile_status cm_load(const struct global *g, const struct cm_cert *c, int
 	return mapfile_load(g->mapfile, &p, mf, err);
 }
 
+int cm_query(const struct global *g, const struct mapfile *mf, const struct cm_cert *c,
+	     struct mapfile_answer *ans)
+{
+	switch (mapfile_query_cert(mf, g->location, 0, c->x509, ans)) {
+	case MAPFILE_OK:
+		return 0;
+	case MAPFILE_NOMEM:
+		cm_err("out of memory");
+		return -1;
+	default:
+		cm_err("%s: the certificate's subject or issuer cannot be read for the many-to-one "
+		       "mappings", c->name);
+		return -1;
+	}
+}
+
 const char *cm_error_reason(const struct mapfile_error *err)
 {
 	if (err->reason[0])

@@ -359,6 +359,12 @@ xml_add() {
 	printf '<add certificate="%s" userName="%s" %s/>\n' "$(pki_b64 "$1")" "$2" "${3:-}"
 }
 
+# xml_rule FIELD SUBFIELD CRITERIA [MORE ATTRIBUTES]: one rule <add> of a many-to-one mapping.
+xml_rule() {
+	printf '<add certificateField="%s" certificateSubField="%s" matchCriteria="%s" %s/>' \
+		"$1" "$2" "$3" "${4:-}"
+}
+
 # map_simple PATH [SECTION ATTRIBUTES] < ADD LINES: a bare, enabled section.
 map_simple() {
 	{

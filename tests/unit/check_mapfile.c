@@ -2161,7 +2161,7 @@ START_TEST(test_explain_says_something)
 	cands_make(&cs, 1);
 	doc = xasprintf(SEC_ONE("alice"), cs.b64[0]);
 	mf = parse_ok(doc, &cs.p);
-	mapfile_explain(mf, "svc", 0, count_lines, &n);
+	mapfile_explain(mf, "svc", 0, NULL, count_lines, &n);
 	ck_assert_uint_gt(n, 0);
 	mapfile_free(mf);
 	free(doc);
