@@ -715,6 +715,8 @@ const char *mapfile_dead_reason(enum mapfile_dead d)
 		return "the value's '=' padding is wrong";
 	case MAPFILE_DEAD_CHARACTER:
 		return "the value has a character outside the base64 alphabet";
+	case MAPFILE_DEAD_TEXT:
+		return "the value is not base64 at all but text, such as a placeholder";
 	}
 	return "unknown";
 }
@@ -729,6 +731,8 @@ const char *mapfile_dead_hint(enum mapfile_dead d)
 		       "'certmap add --user NAME cert.pem'";
 	case MAPFILE_DEAD_PEM:
 		return "remove the BEGIN/END lines, or map it with 'certmap add --user NAME cert.pem'";
+	case MAPFILE_DEAD_TEXT:
+		return "put the certificate there: map it with 'certmap add --user NAME cert.pem'";
 	default:
 		return "take the value from the certificate file again, e.g. with "
 		       "'certmap add --user NAME cert.pem'";

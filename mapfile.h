@@ -38,6 +38,7 @@ enum mapfile_dead {
 	MAPFILE_DEAD_LENGTH,      /* not a multiple of 4: a character lost or added */
 	MAPFILE_DEAD_PADDING,     /* '=' misplaced, or non-zero unused bits */
 	MAPFILE_DEAD_CHARACTER,   /* a character outside the base64 alphabet */
+	MAPFILE_DEAD_TEXT,        /* not base64 at all: a placeholder or text */
 };
 
 /* Load options.  Candidates are the DER certificates whose entries the caller
@@ -163,6 +164,11 @@ void mapfile_foreach_entry(const struct mapfile *mf, mapfile_entry_fn fn, void *
 typedef void (*mapfile_mapping_fn)(void *ctx, const char *level_path,
 				   const struct mapfile_mapping *m);
 void mapfile_foreach_mapping(const struct mapfile *mf, mapfile_mapping_fn fn, void *ctx);
+
+/* Walk the effective many-to-one collection at location Q (SPEC 2.7), in
+ * the order it is tried, disabled mappings included.  For certmap's edits. */
+void mapfile_foreach_effective_mapping(const struct mapfile *mf, const char *location,
+				       mapfile_mapping_fn fn, void *ctx);
 
 /* Walk the effective one-to-one collection at location Q (SPEC 2.3): the
  * levels that apply, from fewer segments to more, each level's <add>s in

@@ -11,9 +11,9 @@
 /* Longest value shown in a trace line. */
 #define SHOW_MAX 96
 
-/* Call FN for each mapping of the effective collection at Q, in order,
- * until it returns non-zero, which is returned. */
-typedef int (*m2o_fn)(void *ctx, const struct mapfile_mapping *m);
+/* Call FN for each mapping of the effective collection at Q, in order, with
+ * its level's path, until it returns non-zero, which is returned. */
+typedef int (*m2o_fn)(void *ctx, const char *level_path, const struct mapfile_mapping *m);
 
 static int each_effective(const struct mapfile *mf, const char *q, m2o_fn fn, void *ctx)
 {
@@ -30,7 +30,7 @@ static int each_effective(const struct mapfile *mf, const char *q, m2o_fn fn, vo
 
 			if (MF_DIR_KIND(dir) != MF_M2O_ADD)
 				continue;
-			r = fn(ctx, &mf->m2o[MF_DIR_INDEX(dir)].m);
+			r = fn(ctx, l->path, &mf->m2o[MF_DIR_INDEX(dir)].m);
 			if (r != 0)
 				return r;
 		}
@@ -38,10 +38,11 @@ static int each_effective(const struct mapfile *mf, const char *q, m2o_fn fn, vo
 	return 0;
 }
 
-static int count_enabled(void *ctx, const struct mapfile_mapping *m)
+static int count_enabled(void *ctx, const char *level_path, const struct mapfile_mapping *m)
 {
 	size_t *n = ctx;
 
+	(void)level_path;
 	*n += m->enabled != 0;
 	return 0;
 }
@@ -159,11 +160,12 @@ static void say_mapping(const struct decide *d, const struct mapfile_mapping *m)
 	       !m->deny && m->user_name ? m->user_name : "", !m->deny && m->user_name ? "'" : "");
 }
 
-static int try_mapping(void *ctx, const struct mapfile_mapping *m)
+static int try_mapping(void *ctx, const char *level_path, const struct mapfile_mapping *m)
 {
 	struct decide *d = ctx;
 	int r;
 
+	(void)level_path;
 	say_mapping(d, m);
 	if (!m->enabled) {
 		mf_say(d->w, "    disabled (enabled=\"false\"): skipped");
@@ -211,4 +213,27 @@ enum mapfile_status mf_m2o_decide(const struct mapfile *mf, const char *q, X509 
 		mf_say(w, "no many-to-one mapping matches this certificate");
 	*out = d.found;
 	return MAPFILE_OK;
+}
+
+/* ------------------------------------------------------------ for the editor */
+
+struct each {
+	mapfile_mapping_fn fn;
+	void *ctx;
+};
+
+static int each_one(void *ctx, const char *level_path, const struct mapfile_mapping *m)
+{
+	const struct each *e = ctx;
+
+	e->fn(e->ctx, level_path, m);
+	return 0;
+}
+
+void mapfile_foreach_effective_mapping(const struct mapfile *mf, const char *location,
+				       mapfile_mapping_fn fn, void *ctx)
+{
+	struct each e = { fn, ctx };
+
+	each_effective(mf, location, each_one, &e);
 }

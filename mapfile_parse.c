@@ -294,8 +294,17 @@ static int in_location(const struct pstate *s)
 	return s->loc_path != NULL;
 }
 
-/* An element we do not interpret: skip its subtree, but a section or a
- * <location> in the wrong place must not vanish silently. */
+/* The name of the element a skipped element NAME stands in. */
+static const char *skip_parent(const struct pstate *s)
+{
+	if (s->skip_depth == 0)
+		return s->sp > 0 ? ctx_name[s->stack[s->sp - 1]] : "";
+	return s->skip_depth <= MF_SKIP_NAMES ? s->skip_names[s->skip_depth - 1] : "...";
+}
+
+/* An element we do not interpret: skip its subtree, but a section, one of
+ * its collections or a <location> in the wrong place must not vanish
+ * silently (SPEC 2.3). */
 static void skip_begin(struct pstate *s, const char *name)
 {
 	if (strcmp(name, SECTION) == 0) {
@@ -303,9 +312,22 @@ static void skip_begin(struct pstate *s, const char *name)
 		     "configuration/system.webServer/security/authentication");
 		return;
 	}
+	if (strcmp(name, "oneToOneMappings") == 0 || strcmp(name, "manyToOneMappings") == 0) {
+		/* IIS says "Unrecognized element" of a collection under, say,
+		 * <clientCertificateMappingAuthentication>, the AD mapping. */
+		mf_fail(s, MAPFILE_INVALID, "unrecognized element '%s' inside <%.64s>: it belongs "
+			"directly inside <" SECTION ">", name, skip_parent(s));
+		return;
+	}
 	if (strcmp(name, "location") == 0 && in_location(s)) {
 		mf_fail(s, MAPFILE_INVALID, "<location> inside another <location> is not allowed");
 		return;
+	}
+	if (s->skip_depth < MF_SKIP_NAMES) {
+		size_t n = strnlen(name, MF_SKIP_NAME_LEN - 1);
+
+		memcpy(s->skip_names[s->skip_depth], name, n);
+		s->skip_names[s->skip_depth][n] = '\0';
 	}
 	s->skip_depth++;
 }

@@ -17,6 +17,9 @@ enum mf_ctx {
 	C_SECTION, C_O2O, C_O2O_ADD, C_M2O, C_M2O_ADD, C_RULES, C_RULE_ADD, C_CLEAR,
 };
 #define MF_MAX_DEPTH 16
+/* Names of the outer skipped elements kept for messages, and their length. */
+#define MF_SKIP_NAMES 8
+#define MF_SKIP_NAME_LEN 64
 
 struct pstate {
 	XML_Parser p;
@@ -29,6 +32,7 @@ struct pstate {
 	uint32_t span_of[MF_MAX_DEPTH];  /* positions: each open element's span */
 	int sp;
 	unsigned long skip_depth;   /* > 0 inside a subtree that is not ours */
+	char skip_names[MF_SKIP_NAMES][MF_SKIP_NAME_LEN];  /* the skipped elements, outermost first */
 	char *loc_path;             /* path of the open <location>, NULL outside */
 	uint32_t place;             /* positions: the open place, MF_NO_SPAN outside */
 	size_t level;               /* index of the open section's level */

@@ -25,6 +25,10 @@ static const struct command commands[] = {
 	{ "remove", cmd_remove },
 	{ "enable", cmd_enable },
 	{ "disable", cmd_disable },
+	{ "add-mapping", cmd_add_mapping },
+	{ "remove-mapping", cmd_remove_mapping },
+	{ "enable-mapping", cmd_enable_mapping },
+	{ "disable-mapping", cmd_disable_mapping },
 	{ "keys", cmd_keys },
 };
 
@@ -47,17 +51,29 @@ void cm_usage(FILE *f)
 		"  remove CERT|SHA256        remove CERT's entry at LOCATION\n"
 		"  disable CERT|SHA256       set enabled=\"false\" on it\n"
 		"  enable CERT|SHA256        drop its enabled=\"false\" (true is the default)\n"
+		"  add-mapping NAME (--user USER | --deny) [--description TEXT] [--disabled]\n"
+		"          [--case-insensitive] RULE...\n"
+		"                            add a many-to-one mapping at LOCATION: each RULE is\n"
+		"                            FIELD:SUBFIELD=CRITERIA, as Subject:OU=Staff or\n"
+		"                            Issuer:CN=Example*; '*' is any run of characters\n"
+		"  remove-mapping NAME       remove the many-to-one mapping NAME at LOCATION\n"
+		"  disable-mapping NAME      set enabled=\"false\" on it\n"
+		"  enable-mapping NAME       drop its enabled=\"false\"\n"
 		"  list [--json]             every entry at every location: location, userName,\n"
 		"                            enabled, SHA-256, subject, notAfter and status, one\n"
 		"                            line each, TAB-separated (\"/\" is the top level);\n"
 		"                            status is ok, disabled, expired (outside the validity\n"
 		"                            period: past notAfter or not yet valid) or dead (the\n"
-		"                            value is not a certificate: see check)\n"
+		"                            value is not a certificate: see check); then each\n"
+		"                            many-to-one mapping: location, userName, enabled,\n"
+		"                            \"many-to-one\", name, rules and status (allow, deny,\n"
+		"                            disabled, no-rules or no-user)\n"
 		"  keys [-v] USER            OpenSSH authorized_keys lines for the enabled, valid\n"
 		"                            RSA and ECDSA certificates that map to account USER\n"
 		"                            at LOCATION, for sshd's AuthorizedKeysCommand; exit 0\n"
 		"                            even when there are none; -v says on stderr why an\n"
-		"                            entry of USER is skipped\n"
+		"                            entry of USER is skipped; many-to-one mappings name\n"
+		"                            no key and are not looked at\n"
 		"\n"
 		"Options:\n"
 		"  -f MAPFILE   the mapping file (default %s)\n"

@@ -29,6 +29,10 @@ int cmd_add(const struct global *g, int argc, char **argv);
 int cmd_remove(const struct global *g, int argc, char **argv);
 int cmd_enable(const struct global *g, int argc, char **argv);
 int cmd_disable(const struct global *g, int argc, char **argv);
+int cmd_add_mapping(const struct global *g, int argc, char **argv);
+int cmd_remove_mapping(const struct global *g, int argc, char **argv);
+int cmd_enable_mapping(const struct global *g, int argc, char **argv);
+int cmd_disable_mapping(const struct global *g, int argc, char **argv);
 
 /* certmap.c: the help text, to F. */
 void cm_usage(FILE *f);
@@ -73,6 +77,12 @@ const char *cm_error_reason(const struct mapfile_error *err);
 
 /* "PATH:LINE:COL: reason" (or "PATH: reason" without a position) on stderr. */
 void cm_print_load_error(const char *path, const struct mapfile_error *err);
+
+/* After "userName U is not a local account": the names the module tried
+ * for U (account_resolve), where its defaultLogonDomain is DOMAIN (may be
+ * NULL), into BUF; "" for a name without a domain part.  -1 when memory
+ * runs out. */
+int cm_names_tried(const char *user, const char *domain, char *buf, size_t len);
 
 /* S between single quotes, control bytes and quotes escaped, for messages:
  * names come from a file and must not move the terminal around. */

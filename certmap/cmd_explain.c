@@ -248,7 +248,7 @@ static int explain_chain(struct explain *x)
 /* Returns -1 on an error that is not an answer (memory, user database). */
 static int explain_account(struct explain *x)
 {
-	char qn[160], qa[160];
+	char qn[160], qa[160], tried[512];
 	const char *dom = x->ans.default_logon_domain;
 
 	if (!x->user_name) {
@@ -262,12 +262,9 @@ static int explain_account(struct explain *x)
 		       cm_quote(x->account, qa, sizeof(qa)));
 		return 0;
 	case ACCOUNT_UNKNOWN:
-		printf("account: userName %s is not a local account", qn);
-		if (strchr(x->user_name, '\\') || strchr(x->user_name, '@'))
-			printf(" (a domain part is dropped only when it is '.', the "
-			       "defaultLogonDomain (%s here), or pam_certmap's domain= option)",
-			       dom ? dom : "none");
-		printf("\n");
+		if (cm_names_tried(x->user_name, dom, tried, sizeof(tried)) != 0)
+			break;
+		printf("account: userName %s is not a local account%s\n", qn, tried);
 		deny(x, "userName %s is not a local account", qn);
 		return 0;
 	case ACCOUNT_ERROR:

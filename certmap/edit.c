@@ -88,23 +88,14 @@ int edit_find(const struct mapfile *mf, const struct edit_request *rq, struct ed
 	return l != NULL ? level_hits(mf, l, rq, hit) : 0;
 }
 
-/* The path of the first other level that holds the certificate. */
-static int find_elsewhere(const struct mapfile *mf, const struct edit_request *rq,
-			  char **elsewhere)
+/* Does level L hold the certificate?  For where_elsewhere. */
+static int level_has(const void *ctx, const struct mapfile *mf, const struct mf_level *l)
 {
-	const struct mf_level *target = where_level(mf, rq->location);
+	struct edit_hit h = { 0, NULL, MF_NO_SPAN };
 
-	for (size_t i = 0; i < mf->nlevels; i++) {
-		struct edit_hit h = { 0, NULL, MF_NO_SPAN };
-
-		if (&mf->levels[i] == target)
-			continue;
-		if (level_hits(mf, &mf->levels[i], rq, &h) != 0)
-			return -1;
-		if (h.count > 0)
-			return (*elsewhere = strdup(mf->levels[i].path)) == NULL ? -1 : 0;
-	}
-	return 0;
+	if (level_hits(mf, l, ctx, &h) != 0)
+		return -1;
+	return h.count > 0;
 }
 
 /* The canonical <add> of an add request, as one line. */
@@ -134,15 +125,6 @@ static int put_add(struct sbuf *o, const struct doc *d, const char *indent, cons
 	return 0;
 }
 
-static int is_utf16(const char *b, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)b;
-
-	/* A byte-order mark, or '<' as a 16-bit unit. */
-	return len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff) ||
-			    (u[0] == 0 && u[1] == '<') || (u[0] == '<' && u[1] == 0));
-}
-
 /* Remove, enable or disable the last entry of HIT. */
 static enum edit_status change(const struct doc *d, const struct mapfile *mf,
 			       const struct edit_request *rq, const struct edit_hit *hit,
@@ -169,11 +151,8 @@ enum edit_status edit_apply(const char *old, size_t len, const struct mapfile *m
 	memset(res, 0, sizeof(*res));
 	if (old == NULL || mf == NULL)
 		return where_new_document(rq->location, WHERE_O2O, put_add, rq, res);
-	if (is_utf16(old, len)) {
-		snprintf(res->why, sizeof(res->why), "the file is UTF-16, which certmap does not "
-			 "edit; convert it to UTF-8 (iconv -f UTF-16 -t UTF-8) and try again");
+	if (doc_refuse_utf16(old, len, res) != EDIT_OK)
 		return EDIT_REFUSED;
-	}
 	if (edit_find(mf, rq, &hit) != 0)
 		return EDIT_NOMEM;
 	doc_layout(&d, old, len, mf->utf8);
@@ -182,7 +161,7 @@ enum edit_status edit_apply(const char *old, size_t len, const struct mapfile *m
 	if (rq->op == EDIT_ADD)
 		return where_insert(&d, mf, rq->location, WHERE_O2O, put_add, rq, res);
 	if (hit.count == 0) {
-		if (find_elsewhere(mf, rq, &res->elsewhere) != 0)
+		if (where_elsewhere(mf, rq->location, level_has, rq, &res->elsewhere) != 0)
 			return EDIT_NOMEM;
 		return EDIT_NOT_FOUND;
 	}

@@ -67,4 +67,45 @@ enum edit_status edit_apply(const char *old, size_t len, const struct mapfile *m
 			    const struct edit_request *rq, struct edit_result *res);
 void edit_result_free(struct edit_result *res);
 
+/* ---------------------------------------------------------------- edit_m2o.c */
+
+/* One rule of a new mapping: certificateField, certificateSubField (as
+ * certname knows it) and matchCriteria. */
+struct edit_rule {
+	enum mapfile_field field;
+	const char *subfield;
+	const char *criteria;
+};
+
+/* A many-to-one mapping of a location's level, named without case. */
+struct edit_mapping {
+	enum edit_op op;
+	const char *location;        /* as -l gave it; "" is the top level */
+	const char *name;
+	/* add: */
+	const char *user;            /* the userName of an Allow mapping, UTF-8 */
+	const char *description;     /* or NULL */
+	int deny;                    /* permissionMode="Deny" */
+	int disabled;                /* enabled="false" */
+	int case_insensitive;        /* compareCaseSensitive="false" on every rule */
+	const struct edit_rule *rules;
+	size_t nrules;
+};
+
+/* The <add>s named RQ's name in the <manyToOneMappings> of RQ's level: how
+ * many, and the last one (its span when parsed with positions). */
+struct edit_mapping_hit {
+	size_t count;
+	const struct mapfile_mapping *mapping;
+	uint32_t span;
+};
+void edit_mapping_find(const struct mapfile *mf, const struct edit_mapping *rq,
+		       struct edit_mapping_hit *hit);
+
+/* As edit_apply, for a mapping: add appends a canonical <add> with its
+ * <rules>; remove takes the whole element; enable and disable set its
+ * enabled attribute.  MF was parsed with positions. */
+enum edit_status edit_mapping_apply(const char *old, size_t len, const struct mapfile *mf,
+				    const struct edit_mapping *rq, struct edit_result *res);
+
 #endif

@@ -2,6 +2,7 @@
  * ending and indentation, and splices of whole lines at element spans. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,20 @@ enum edit_status doc_insert_into(const struct doc *d, const struct mf_span *e, c
 	rc = doc_splice(d, a, z, &ins, res);
 	free(ins.p);
 	return rc;
+}
+
+enum edit_status doc_refuse_utf16(const char *b, size_t len, struct edit_result *res)
+{
+	const unsigned char *u = (const unsigned char *)b;
+
+	/* A byte-order mark, or '<' as a 16-bit unit. */
+	if (len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff) ||
+			 (u[0] == 0 && u[1] == '<') || (u[0] == '<' && u[1] == 0))) {
+		snprintf(res->why, sizeof(res->why), "the file is UTF-16, which certmap does not "
+			 "edit; convert it to UTF-8 (iconv -f UTF-16 -t UTF-8) and try again");
+		return EDIT_REFUSED;
+	}
+	return EDIT_OK;
 }
 
 enum edit_status doc_remove(const struct doc *d, const struct mf_span *e,

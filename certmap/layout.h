@@ -35,6 +35,10 @@ enum edit_status doc_splice(const struct doc *d, size_t a, size_t z, const struc
 enum edit_status doc_insert_into(const struct doc *d, const struct mf_span *e, const char *name,
 				 const struct sbuf *block, struct edit_result *res);
 
+/* EDIT_REFUSED with the reason when B[0, LEN) is UTF-16, which certmap does
+ * not edit (its positions are of 16-bit units); else EDIT_OK. */
+enum edit_status doc_refuse_utf16(const char *b, size_t len, struct edit_result *res);
+
 /* Remove element E; with its line(s) when it stands alone on them. */
 enum edit_status doc_remove(const struct doc *d, const struct mf_span *e,
 			    struct edit_result *res);

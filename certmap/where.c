@@ -47,6 +47,26 @@ const struct mf_level *where_level(const struct mapfile *mf, const char *locatio
 	return NULL;
 }
 
+int where_elsewhere(const struct mapfile *mf, const char *location, where_has_fn has,
+		    const void *ctx, char **path)
+{
+	const struct mf_level *target = where_level(mf, location);
+
+	*path = NULL;
+	for (size_t i = 0; i < mf->nlevels; i++) {
+		int r;
+
+		if (&mf->levels[i] == target)
+			continue;
+		r = has(ctx, mf, &mf->levels[i]);
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			return (*path = strdup(mf->levels[i].path)) == NULL ? -1 : 0;
+	}
+	return 0;
+}
+
 /* The root, or the first <location> of LOCATION's level. */
 static const struct mf_place *place_of(const struct mapfile *mf, const char *location)
 {

@@ -13,6 +13,14 @@ enum where_collection { WHERE_O2O, WHERE_M2O };
 /* The level (section) of LOCATION in MF, or NULL. */
 const struct mf_level *where_level(const struct mapfile *mf, const char *location);
 
+/* Does level L of MF hold what CTX describes?  1, 0, or -1 (out of memory). */
+typedef int (*where_has_fn)(const void *ctx, const struct mapfile *mf, const struct mf_level *l);
+
+/* Into *PATH (malloc'd) the path of the first level other than LOCATION's
+ * for which HAS says yes; *PATH stays NULL when none does.  0, or -1. */
+int where_elsewhere(const struct mapfile *mf, const char *location, where_has_fn has,
+		    const void *ctx, char **path);
+
 /* Writes a new item as whole lines, each indented by INDENT and then by
  * steps of d->unit.  0, or -1 with the reason in WHY. */
 typedef int (*where_item_fn)(struct sbuf *o, const struct doc *d, const char *indent,

@@ -122,4 +122,105 @@ t "explain: the one-to-one entry decides, many-to-one not tried" \
 	'rc_is 0 && out_has "many-to-one mappings are not tried" && out_re "^result: maps to bob$" &&
 	 out_has "chain: not checked (no --ca-file or --ca-dir)"'
 
+# ---------------------------------------------------------------- check
+
+mkmap checkme <<EOF
+<iisClientCertificateMappingAuthentication enabled="true">
+  <manyToOneMappings>
+    <add name="Empty" userName="alice" />
+    <add name="Nobody"><rules>$(xml_rule Subject OU Staff)</rules></add>
+    <add name="Everyone" userName="alice">
+      <rules>$(xml_rule Subject CN '*')$(xml_rule Issuer O '**')</rules>
+    </add>
+    <add name="Ghost" userName=".\\zed" password="s3cret"><rules>$(xml_rule Subject CN g)</rules></add>
+    <add name="Off" enabled="false"><rules>$(xml_rule Subject CN '*')</rules></add>
+    <add name="Deny all" permissionMode="Deny"><rules>$(xml_rule Subject CN '*')</rules></add>
+  </manyToOneMappings>
+</iisClientCertificateMappingAuthentication>
+EOF
+cm -f "$T/checkme.xml" check
+t "check of mappings: warnings only, exit 0" 'rc_is 0 && out_has "0 errors, 5 warnings"'
+t "check: a mapping without rules matches nothing" \
+	'out_has "checkme.xml:3: warning: many-to-one mapping '"'Empty'"' has no rules"'
+t "check: an Allow mapping without userName" \
+	'out_has "checkme.xml:4: warning: many-to-one mapping '"'Nobody'"' allows without a userName"'
+t "check: an Allow whose rules are all '*'" \
+	'out_has "checkme.xml:5: warning: many-to-one mapping '"'Everyone'"' matches every certificate"'
+t "check: a plaintext password on a mapping, its value never printed" \
+	'out_has "checkme.xml:8: warning: plaintext password in many-to-one mapping '"'Ghost'"'" &&
+	 nowhere s3cret'
+t "check: a .\\name says which names were tried" \
+	'out_has "checkme.xml:8: warning: userName '"'.\\zed'"' is not a local account: tried '"'.\\zed'"' and '"'zed'"'"'
+t "check: a note that many-to-one needs the module's trust anchors, at the first Allow" \
+	'out_has "checkme.xml:5: note: many-to-one mappings grant only when pam_certmap has trust anchors" &&
+	 out_has "ca_file=PATH or ca_dir=PATH"'
+t "check: nothing said of the disabled mapping or the Deny" \
+	'! out_has "checkme.xml:9:" && ! out_has "checkme.xml:10:"'
+
+sed 's/certificateSubField="OU"/certificateSubField="Unit"/' "$T/checkme.xml" > "$T/tmp"
+mapfile_write "$T/badsub.xml" < "$T/tmp"
+cm -f "$T/badsub.xml" check
+t "check: an unknown sub-field is an error with its line" \
+	'rc_is 1 && out_has "badsub.xml:4: error: certificateSubField '"'Unit'"'" && out_has "1 error"'
+mkmap dupname <<EOF
+<iisClientCertificateMappingAuthentication enabled="true">
+  <manyToOneMappings>
+    <add name="Staff" userName="a"><rules>$(xml_rule Subject OU Staff)</rules></add>
+    <add name="STAFF" userName="b"><rules>$(xml_rule Subject OU Staff)</rules></add>
+  </manyToOneMappings>
+</iisClientCertificateMappingAuthentication>
+EOF
+cm -f "$T/dupname.xml" check
+t "check: a duplicate name, without case, in the IIS wording" \
+	'rc_is 1 && out_has "dupname.xml:4: error: Cannot add duplicate collection entry of type '"'add'"' with unique key attribute '"'name'"' set to '"'STAFF'"'"'
+
+# ---------------------------------------------------------------- list
+
+cm -f "$T/m2o.xml" list
+TAB=$(printf '\t')
+t "list: the entry, then each mapping with its rules and status" \
+	'rc_is 0 && out_lines 3 &&
+	 out_has "/${TAB}-${TAB}enabled${TAB}many-to-one${TAB}Contractors${TAB}Subject:OU=Contractors${TAB}deny" &&
+	 out_has "/${TAB}alice${TAB}enabled${TAB}many-to-one${TAB}Staff${TAB}Subject:OU=Staff & Issuer:CN=Test*${TAB}allow"'
+cm -f "$T/checkme.xml" list
+t "list: the status of mappings that map nobody" \
+	'out_has "${TAB}Empty${TAB}-${TAB}no-rules" && out_has "${TAB}Nobody${TAB}Subject:OU=Staff${TAB}no-user" &&
+	 out_has "${TAB}disabled${TAB}many-to-one${TAB}Off${TAB}"'
+cm -f "$T/m2o.xml" list --json
+# the system's python (scripts/deps), not a user's shim
+PYTHON=/usr/bin/python3
+if [ -x "$PYTHON" ]; then
+	cat >"$T/check_list.py" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1]))
+m = [o for o in a if o.get("kind") == "manyToOne"]
+e = [o for o in a if "kind" not in o]
+assert len(e) == 1 and e[0]["userName"] == "bob"
+assert [o["name"] for o in m] == ["Contractors", "Staff"]
+s = m[1]
+assert s["userName"] == "alice" and s["permissionMode"] == "Allow" and s["status"] == "allow"
+assert s["rules"][1] == {"certificateField": "Issuer", "certificateSubField": "CN",
+                         "matchCriteria": "Test*", "compareCaseSensitive": True}
+assert m[0]["permissionMode"] == "Deny" and m[0]["userName"] is None
+PY
+	t "list --json: mappings with their rules, after the entries as they were" \
+		'rc_is 0 && "$PYTHON" "$T/check_list.py" "$T/out"'
+else
+	tap_skip "list --json: mappings with their rules" "$PYTHON not installed"
+fi
+
+# ---------------------------------------------------------------- the example file
+
+install -m 0644 -o 0 -g 0 "$top_srcdir/examples/certmap.xml" "$T/example.xml" ||
+	bail "cannot copy the example"
+EX=$top_srcdir/examples/certs
+cm -f "$T/example.xml" check
+t "examples/certmap.xml: no errors" 'rc_is 0 && out_has ": 0 errors,"'
+cm -f "$T/example.xml" -l portal lookup --ca-file "$EX/ca.pem" "$EX/bob.pem"
+t "examples/certmap.xml: bob maps to the shared account at portal" 'rc_is 0 && out_is portal'
+cm -f "$T/example.xml" -l portal lookup --ca-file "$EX/ca.pem" "$EX/carol.pem"
+t "examples/certmap.xml: carol is refused at portal" 'rc_is 2 && out_empty'
+cm -f "$T/example.xml" -l portal lookup "$EX/alice.pem"
+t "examples/certmap.xml: alice's own entry decides at portal" 'rc_is 0 && out_is "EXAMPLE\\alice"'
+
 tap_done
