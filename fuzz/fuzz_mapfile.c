@@ -1,6 +1,7 @@
 /* fuzz_mapfile.c - libFuzzer harness for the mapping-file parser, validator
- * and queries; the same document loaded with and without keep_all must agree,
- * and with positions, whose every span must hold its element's tags. */
+ * and queries, many-to-one evaluation included; the same document loaded with
+ * and without keep_all must agree, and with positions, whose every span must
+ * hold its element's tags. */
 #include "config.h"
 #include "mapfile.h"
 #include "mapfile_model.h"
@@ -22,6 +23,9 @@ static const char *const fixed_locations[] = {
 
 static unsigned char *cand_der[2];
 static size_t cand_len[2];
+/* The candidates as certificates, and one that is no candidate: their
+ * subjects and issuers are what the many-to-one rules look at. */
+static X509 *cand_x509[3];
 
 struct loaded {
 	enum mapfile_status st;
@@ -73,6 +77,44 @@ static void trace(void *ctx, const char *line)
 static int str_eq(const char *a, const char *b)
 {
 	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* What a many-to-one answer must be, whatever the file says. */
+static void check_m2o(const struct mapfile *mf, const struct mapfile_answer *a)
+{
+	const struct mapfile_mapping *m = a->mapping;
+	const char *user = mapfile_answer_user(a);
+
+	if (m == NULL)
+		return;
+	if (a->entry != NULL || !a->section_enabled || !a->many_to_one_enabled || !m->enabled ||
+	    m->nrules == 0 || a->many_to_one_count == 0)
+		fuzz_die("a many-to-one mapping decided where none may");
+	if (user != NULL && (m->deny || user != m->user_name))
+		fuzz_die("a Deny mapping, or another's name, maps");
+	if (mapfile_mapping_rules(mf, m) == NULL)
+		fuzz_die("a mapping with rules has none");
+}
+
+/* The whole answer for certificate X (candidate CAND, or -1) at LOC. */
+static void same_cert_answer(const struct mapfile *a, const struct mapfile *b, const char *loc,
+			     int cand, X509 *x)
+{
+	struct mapfile_answer p, q;
+	enum mapfile_status sp = mapfile_query_cert(a, loc, cand, x, &p);
+	enum mapfile_status sq = mapfile_query_cert(b, loc, cand, x, &q);
+
+	if (sp != sq)
+		fuzz_die("keep_all changes whether the names can be read");
+	if (sp != MAPFILE_OK)
+		return;
+	check_m2o(a, &p);
+	check_m2o(b, &q);
+	if ((p.mapping == NULL) != (q.mapping == NULL) ||
+	    (p.mapping != NULL && p.mapping->line != q.mapping->line) ||
+	    (p.entry == NULL) != (q.entry == NULL) ||
+	    !str_eq(mapfile_answer_user(&p), mapfile_answer_user(&q)))
+		fuzz_die("the many-to-one answer depends on keep_all");
 }
 
 static void same_answer(const struct mapfile *a, const struct mapfile *b, const char *loc,
@@ -139,8 +181,12 @@ static void exercise(struct loaded *walked, struct loaded *other, size_t ncand)
 
 		for (int cand = -1; cand < (int)ncand; cand++)
 			same_answer(walked->mf, other->mf, loc, cand);
+		for (int c = 0; c < 3; c++)
+			same_cert_answer(walked->mf, other->mf, loc, c < (int)ncand ? c : -1,
+					 cand_x509[c]);
 		/* Explaining formats every line: one candidate per location. */
-		mapfile_explain(walked->mf, loc, (int)(i % (ncand + 1)) - 1, trace, &total);
+		mapfile_explain(walked->mf, loc, (int)(i % (ncand + 1)) - 1,
+				cand_x509[i % 3], trace, &total);
 	}
 	for (size_t i = 0; i < lw.npaths; i++)
 		free(lw.paths[i]);
@@ -175,14 +221,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	X509 *a = fuzz_cert(FUZZ_ALICE_PEM), *b = fuzz_cert(FUZZ_BOB_PEM);
-
 	(void)argc;
 	(void)argv;
-	cand_der[0] = fuzz_der(a, &cand_len[0]);
-	cand_der[1] = fuzz_der(b, &cand_len[1]);
-	X509_free(a);
-	X509_free(b);
+	cand_x509[0] = fuzz_cert(FUZZ_ALICE_PEM);
+	cand_x509[1] = fuzz_cert(FUZZ_BOB_PEM);
+	cand_x509[2] = fuzz_cert(FUZZ_RSA_PEM);
+	cand_der[0] = fuzz_der(cand_x509[0], &cand_len[0]);
+	cand_der[1] = fuzz_der(cand_x509[1], &cand_len[1]);
 	return 0;
 }
 
