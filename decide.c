@@ -137,8 +137,8 @@ static int decide_chain(const struct decide_in *in, X509 *x, char *why, size_t w
 /* Names prove nothing (SPEC 2.7): a many-to-one match needs trust anchors,
  * and the chain verified against them; one-to-one entries need it when
  * anchors are named.  A recheck follows a verification in this request. */
-static int decide_trust(const struct decide_in *in, const struct mapfile_answer *ans, X509 *x,
-			char *why, size_t whylen)
+static int decide_verified(const struct decide_in *in, const struct mapfile_answer *ans,
+			   X509 *x, char *why, size_t whylen)
 {
 	const struct mapfile_mapping *m = ans->mapping;
 	struct trust anchors = { .ca_file = in->opt->ca_file, .ca_dir = in->opt->ca_dir };
@@ -214,7 +214,7 @@ int decide_candidate(const struct decide_in *in, X509 *x, int cand, char **accou
 	if (rc == PAM_SUCCESS && !in->recheck)
 		rc = decide_time(in, x, why, whylen);
 	if (rc == PAM_SUCCESS)
-		rc = decide_trust(in, &ans, x, why, whylen);
+		rc = decide_verified(in, &ans, x, why, whylen);
 	if (rc == PAM_SUCCESS)
 		rc = decide_account(in, &ans, &acct, why, whylen);
 	if (rc == PAM_SUCCESS && in->pam_user != NULL && strcmp(in->pam_user, acct) != 0) {
