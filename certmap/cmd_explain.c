@@ -312,11 +312,14 @@ int cmd_explain(const struct global *g, int argc, char **argv)
 	struct mapfile *mf = NULL;
 	struct mapfile_error err;
 	int rc = CM_EXIT_ERROR;
-	int c;
+	int c, r;
 
 	memset(&x, 0, sizeof(x));
 	while ((c = getopt_long(argc, argv, ":u:h", longopts, NULL)) != -1) {
-		if (cm_trust_option(c, optarg, &x.trust))
+		r = cm_trust_option(c, optarg, &x.trust);
+		if (r < 0)
+			return CM_EXIT_ERROR;
+		if (r > 0)
 			continue;
 		switch (c) {
 		case 'u':

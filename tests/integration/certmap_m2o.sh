@@ -107,8 +107,8 @@ t "explain without trust options: does not map, names prove nothing" \
 	 out_has "as --ca-file"'
 cm -f "$T/m2o.xml" explain "$CA" "$T/evil/staff.pem"
 t "explain of a certificate of another CA: the chain does not verify" \
-	'rc_is 2 && out_re "^chain: does not verify" &&
-	 out_has "result: does not map: the chain does not verify"'
+	'rc_is 2 && out_re "^chain: .*unable to get local issuer certificate" &&
+	 out_re "^result: does not map: .*unable to get local issuer certificate"'
 cm -f "$T/m2o.xml" explain "$CA" "$P/contractor.pem"
 t "explain of a Deny match: exit 2, names the mapping" \
 	'rc_is 2 && out_has "this Deny mapping decides" &&
