@@ -312,11 +312,12 @@ int cmd_explain(const struct global *g, int argc, char **argv)
 	struct mapfile *mf = NULL;
 	struct mapfile_error err;
 	int rc = CM_EXIT_ERROR;
-	int c, r;
+	int c;
 
 	memset(&x, 0, sizeof(x));
 	while ((c = getopt_long(argc, argv, ":u:h", longopts, NULL)) != -1) {
-		r = cm_trust_option(c, optarg, &x.trust);
+		int r = cm_trust_option(c, optarg, &x.trust);
+
 		if (r < 0)
 			return CM_EXIT_ERROR;
 		if (r > 0)

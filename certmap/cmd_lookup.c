@@ -20,11 +20,12 @@ static int parse_args(int argc, char **argv, struct trust *t)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, r;
+	int c;
 
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		/* 1 taken, -1 a value it refuses (said on stderr), 0 not one */
-		r = cm_trust_option(c, optarg, t);
+		int r = cm_trust_option(c, optarg, t);
+
 		if (r < 0)
 			return -1;
 		if (r > 0)
