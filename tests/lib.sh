@@ -377,6 +377,27 @@ map_simple() {
 	} | mapfile_write "$1"
 }
 
+# ---------------------------------------------------------------- certmap
+
+# need_certmap [users]: CERTMAP is the built tool, and cm ARGS... runs it (under the memory
+# checker) with rc, $T/out and $T/err holding the outcome; with "users", through nss_wrapper
+# with the test users, as account look-ups need.
+need_certmap() {
+	CERTMAP=$top_builddir/certmap/certmap
+	[ -x "$CERTMAP" ] || bail "$CERTMAP not built"
+	CM_PRELOAD=""
+	if [ "${1:-}" = users ]; then
+		[ -n "$NSS_WRAPPER_LIB" ] && [ -f "$NSS_WRAPPER_LIB" ] || skip_all "nss_wrapper not found"
+		CM_PRELOAD="$PRELOAD_FIRST $NSS_WRAPPER_LIB"
+	fi
+	umask 022
+}
+
+cm() {
+	env LD_PRELOAD="$CM_PRELOAD" $MEMCHECK "$CERTMAP" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
 # ---------------------------------------------------------------- PAM codes
 
 code_num() {

@@ -8,18 +8,7 @@
 # shellcheck disable=SC2154 # top_srcdir and top_builddir come from make check
 . "$top_srcdir/tests/lib.sh"
 
-CERTMAP=$top_builddir/certmap/certmap
-[ -x "$CERTMAP" ] || bail "$CERTMAP not built"
-if [ -z "$NSS_WRAPPER_LIB" ] || [ ! -f "$NSS_WRAPPER_LIB" ]; then
-	skip_all "nss_wrapper not found"
-fi
-umask 022
-
-cm() {
-	env LD_PRELOAD="$PRELOAD_FIRST $NSS_WRAPPER_LIB" $MEMCHECK "$CERTMAP" "$@" \
-		>"$T/out" 2>"$T/err"
-	rc=$?
-}
+need_certmap users
 diag_of() { grep "^$T/$1.xml:$2: " "$T/out"; }
 
 # As the IIS documentation's samples: a bare location fragment made a configuration,

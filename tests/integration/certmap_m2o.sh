@@ -8,19 +8,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/pki.sh"
 
-CERTMAP=$top_builddir/certmap/certmap
-[ -x "$CERTMAP" ] || bail "$CERTMAP not built"
-if [ -z "$NSS_WRAPPER_LIB" ] || [ ! -f "$NSS_WRAPPER_LIB" ]; then
-	skip_all "nss_wrapper not found"
-fi
-umask 022
-
-# cm ARGS...: run certmap with the test users; rc, $T/out and $T/err hold the outcome.
-cm() {
-	env LD_PRELOAD="$PRELOAD_FIRST $NSS_WRAPPER_LIB" $MEMCHECK "$CERTMAP" "$@" \
-		>"$T/out" 2>"$T/err"
-	rc=$?
-}
+need_certmap users
 
 # ---------------------------------------------------------------- fixtures
 

@@ -8,15 +8,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/pki.sh"
 
-CERTMAP=$top_builddir/certmap/certmap
-[ -x "$CERTMAP" ] || bail "$CERTMAP not built"
-umask 022
-
-# cm ARGS...: run certmap; rc, $T/out and $T/err hold the outcome.
-cm() {
-	$MEMCHECK "$CERTMAP" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-}
+need_certmap
 same() { cmp -s "$1" "$2"; }
 has() { grep -qF -- "$2" "$1"; }
 owner_mode() { stat -c '%u:%g %a' "$1"; }
