@@ -77,11 +77,10 @@ static int domain_is_ours(const char *dom, size_t domlen, const char *default_do
 	return 0;
 }
 
-/* The bare name of DOMAIN\name or name@DOMAIN when DOMAIN is ours, newly
- * allocated; NULL otherwise.  Both parts must be non-empty and the name must
- * not hold another separator, so only one form is ever stripped. */
-static char *bare_name(const char *name, const char *default_domain, const char *opt_domain,
-		       int *nomem)
+/* Both parts must be non-empty and the name must not hold another
+ * separator, so only one form is ever stripped. */
+char *account_bare_name(const char *name, const char *default_domain, const char *opt_domain,
+			int *nomem)
 {
 	const char *sep, *user, *dom;
 	size_t userlen, domlen;
@@ -126,7 +125,7 @@ enum account_status account_resolve(const char *name, const char *default_domain
 	st = lookup(name, out);
 	if (st != ACCOUNT_UNKNOWN)
 		goto out;
-	bare = bare_name(name, default_domain, opt_domain, &nomem);
+	bare = account_bare_name(name, default_domain, opt_domain, &nomem);
 	if (bare == NULL) {
 		st = nomem ? ACCOUNT_NOMEM : ACCOUNT_UNKNOWN;
 		goto out;

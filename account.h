@@ -18,4 +18,10 @@ enum account_status {
 enum account_status account_resolve(const char *name, const char *default_domain,
 				    const char *opt_domain, char **out);
 
+/* The bare name account_resolve tries after NAME itself: for DOMAIN\name or
+ * name@DOMAIN when DOMAIN is ".", DEFAULT_DOMAIN or OPT_DOMAIN, newly
+ * allocated; NULL when there is none, *NOMEM set when memory ran out. */
+char *account_bare_name(const char *name, const char *default_domain, const char *opt_domain,
+			int *nomem);
+
 #endif

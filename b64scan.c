@@ -72,6 +72,17 @@ static int is_hex_only(const char *v)
 	return n == 40 || n == 64;
 }
 
+/* Does the value begin as the base64 of a certificate does?  Its DER starts
+ * with a SEQUENCE of a long-form length (0x30 0x8N): "MI" in base64.  A
+ * placeholder such as Microsoft's "Base64-Encoded-Certificate-Data" or
+ * "CERTIFICATE_BLOB" does not, and base64url advice would mislead. */
+static int starts_as_certificate(const char *v)
+{
+	while (b64_is_space((unsigned char)*v))
+		v++;
+	return v[0] == 'M' && v[1] == 'I';
+}
+
 /* Why a value that is not strict base64 is dead; the order gives the most
  * helpful name to a value with several faults. */
 static enum mapfile_dead dead_reason(const char *v, size_t n, int url, int other, int pad_bad)
@@ -82,6 +93,8 @@ static enum mapfile_dead dead_reason(const char *v, size_t n, int url, int other
 		return MAPFILE_DEAD_PEM;
 	if (is_hex_only(v))
 		return MAPFILE_DEAD_THUMBPRINT;
+	if ((url || other) && !starts_as_certificate(v))
+		return MAPFILE_DEAD_TEXT;
 	if (url && !other)
 		return MAPFILE_DEAD_BASE64URL;
 	if (other)

@@ -1,5 +1,6 @@
-/* decide.c - the policy: entry found and enabled, certificate in its
- * validity period, account resolvable and the one asked for. */
+/* decide.c - the policy: an entry or a many-to-one mapping that maps, the
+ * certificate in its validity period and its chain verified (always for a
+ * many-to-one match), the account resolvable and the one asked for. */
 #include "config.h"
 #include "decide.h"
 #include "account.h"
@@ -31,12 +32,13 @@ void decide_init(struct decide_in *in, struct request *rq)
 	in->rev = &rq->rev;
 }
 
-int decide_has_entry(const struct decide_in *in, int cand)
+int decide_has_entry(const struct decide_in *in, X509 *x, int cand)
 {
 	struct mapfile_answer ans;
 
-	mapfile_query(in->mf, in->location, cand, &ans);
-	return ans.entry != NULL;
+	if (mapfile_query_cert(in->mf, in->location, cand, x, &ans) != MAPFILE_OK)
+		return 1;  /* its failure is the answer to tell */
+	return ans.entry != NULL || ans.mapping != NULL;
 }
 
 int decide_enabled(const struct decide_in *in, char *why, size_t whylen)
@@ -49,7 +51,8 @@ int decide_enabled(const struct decide_in *in, char *why, size_t whylen)
 			 "(enabled=false)", in->location);
 		return PAM_AUTHINFO_UNAVAIL;
 	}
-	if (!ans.one_to_one_enabled) {
+	/* SPEC 2.7: mapping is off where no collection is usable. */
+	if (!ans.one_to_one_enabled && (!ans.many_to_one_enabled || ans.many_to_one_count == 0)) {
 		snprintf(why, whylen, "certificate mapping is disabled for location '%s' "
 			 "(oneToOneCertificateMappingsEnabled=false)", in->location);
 		return PAM_AUTHINFO_UNAVAIL;
@@ -57,8 +60,26 @@ int decide_enabled(const struct decide_in *in, char *why, size_t whylen)
 	return PAM_SUCCESS;
 }
 
+/* The many-to-one mapping that decided: it refuses, or names a user. */
+static int decide_mapping(const struct mapfile_mapping *m, char *why, size_t whylen)
+{
+	if (m->deny) {
+		snprintf(why, whylen, "matched many-to-one Deny mapping '%.64s' (line %lu)", m->name,
+			 m->line);
+		return PAM_AUTH_ERR;
+	}
+	if (m->user_name == NULL || m->user_name[0] == '\0') {
+		snprintf(why, whylen, "many-to-one mapping '%.64s' (line %lu) has no userName",
+			 m->name, m->line);
+		return PAM_AUTH_ERR;
+	}
+	return PAM_SUCCESS;
+}
+
 static int decide_entry(const struct mapfile_answer *ans, char *why, size_t whylen)
 {
+	if (ans->entry == NULL && ans->mapping != NULL)
+		return decide_mapping(ans->mapping, why, whylen);
 	if (ans->entry == NULL) {
 		snprintf(why, whylen, "no mapping for this certificate");
 		return PAM_AUTH_ERR;
@@ -138,6 +159,53 @@ static int decide_chain(const struct decide_in *in, X509 *x, char *why, size_t w
 	}
 }
 
+/* Names prove nothing (SPEC 2.7): a many-to-one match needs trust anchors,
+ * and the chain verified against them; one-to-one entries need it when
+ * anchors are named.  A recheck follows a verification in this request. */
+static int decide_verified(const struct decide_in *in, const struct mapfile_answer *ans,
+			   X509 *x, char *why, size_t whylen)
+{
+	const struct mapfile_mapping *m = ans->mapping;
+	struct trust anchors;
+	int rc;
+
+	decide_trust(in->opt, &anchors);
+	if (m != NULL && !trust_has_anchors(&anchors)) {
+		snprintf(why, whylen, "many-to-one mapping '%.64s' (line %lu) matched, but names "
+			 "prove nothing without trust anchors: set ca_file or ca_dir", m->name,
+			 m->line);
+		return PAM_AUTH_ERR;
+	}
+	if (in->recheck)
+		return PAM_SUCCESS;
+	rc = decide_chain(in, x, why, whylen);
+	if (rc == PAM_AUTH_ERR && m != NULL) {
+		char inner[384];
+
+		snprintf(inner, sizeof(inner), "%s", why);
+		snprintf(why, whylen, "many-to-one mapping '%.64s' (line %lu) matched, but the "
+			 "certificate is not trusted: %s", m->name, m->line, inner);
+	}
+	return rc;
+}
+
+/* What the file says of X: the entry or mapping that decides, in ANS. */
+static int decide_lookup(const struct decide_in *in, X509 *x, int cand,
+			 struct mapfile_answer *ans, char *why, size_t whylen)
+{
+	switch (mapfile_query_cert(in->mf, in->location, cand, x, ans)) {
+	case MAPFILE_OK:
+		return decide_entry(ans, why, whylen);
+	case MAPFILE_NOMEM:
+		snprintf(why, whylen, "out of memory matching the certificate's names");
+		return PAM_BUF_ERR;
+	default:
+		snprintf(why, whylen, "the certificate's subject or issuer cannot be read for the "
+			 "many-to-one mappings");
+		return PAM_AUTH_ERR;
+	}
+}
+
 static int decide_account(const struct decide_in *in, const struct mapfile_answer *ans,
 			  char **account, char *why, size_t whylen)
 {
@@ -173,14 +241,13 @@ int decide_candidate(const struct decide_in *in, X509 *x, int cand, char **accou
 		decide_trust(in->opt, &t);
 		revocation_init(in->rev, &t);
 	}
-	mapfile_query(in->mf, in->location, cand, &ans);
-	rc = decide_entry(&ans, why, whylen);
+	rc = decide_lookup(in, x, cand, &ans, why, whylen);
 	if (rc == PAM_SUCCESS && cert_key_check(x, why, whylen) != CERT_OK)
 		rc = PAM_AUTH_ERR;
 	if (rc == PAM_SUCCESS && !in->recheck)
 		rc = decide_time(in, x, why, whylen);
-	if (rc == PAM_SUCCESS && !in->recheck)
-		rc = decide_chain(in, x, why, whylen);
+	if (rc == PAM_SUCCESS)
+		rc = decide_verified(in, &ans, x, why, whylen);
 	if (rc == PAM_SUCCESS)
 		rc = decide_account(in, &ans, &acct, why, whylen);
 	if (rc == PAM_SUCCESS && in->pam_user != NULL && strcmp(in->pam_user, acct) != 0) {

@@ -30,16 +30,20 @@ struct decide_in {
 void decide_init(struct decide_in *in, struct request *rq);
 
 /* Does certificate X (candidate CAND of the load) map, at the location, to
- * an existing account that may authenticate as pam_user?  Returns a PAM
+ * an existing account that may authenticate as pam_user?  A one-to-one
+ * entry decides, else the first matching many-to-one mapping (SPEC 2.7),
+ * which counts only with trust anchors and a verified chain.  Returns a PAM
  * code; on PAM_SUCCESS *account is the local account name (malloc'd).
  * WHY is the reason of a failure, for the log. */
 int decide_candidate(const struct decide_in *in, X509 *x, int cand, char **account,
 		     char *why, size_t whylen);
 
-/* Is there an entry for candidate CAND at the location, whatever its flags? */
-int decide_has_entry(const struct decide_in *in, int cand);
+/* Does the file decide anything for certificate X, candidate CAND, at the
+ * location: an entry whatever its flags, or a matching many-to-one mapping? */
+int decide_has_entry(const struct decide_in *in, X509 *x, int cand);
 
-/* PAM_AUTHINFO_UNAVAIL with a reason when mapping is disabled at the location. */
+/* PAM_AUTHINFO_UNAVAIL with a reason when mapping is off at the location:
+ * the section disabled, or no collection usable (SPEC 2.7). */
 int decide_enabled(const struct decide_in *in, char *why, size_t whylen);
 
 #endif

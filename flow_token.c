@@ -55,7 +55,7 @@ static int choose(struct request *rq, const struct token_session *ts, size_t *ch
 		if (rq->opt->debug)
 			pam_syslog(rq->pamh, LOG_DEBUG, "token '%s' certificate %zu: %s",
 				   ts->certs[i].label, i, why);
-		if (!have_first && decide_has_entry(&in, (int)i)) {
+		if (!have_first && decide_has_entry(&in, ts->certs[i].x509, (int)i)) {
 			have_first = 1;
 			first = i;
 			first_rc = rc;

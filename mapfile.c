@@ -1,5 +1,6 @@
 /* mapfile.c - loading a mapping file (safe open, parse, whole-file checks)
- * and answering queries: which entry applies to a certificate at a location. */
+ * and answering queries: which entry or mapping applies to a certificate at
+ * a location (the many-to-one walk itself is in mapfile_m2o.c). */
 #include "config.h"
 #include "ascii.h"
 #include "mapfile_model.h"
@@ -45,7 +46,7 @@ int mapfile_path_applies(const char *p, const char *q)
 	return 1;
 }
 
-static size_t path_nseg(const char *q)
+size_t mf_path_nseg(const char *q)
 {
 	const char *s;
 	size_t l, n = 0;
@@ -83,8 +84,16 @@ void mapfile_free(struct mapfile *mf)
 		free(mf->entries[i].user_name);
 		free(mf->entries[i].certificate);
 	}
-	for (size_t i = 0; i < mf->nm2o; i++)
-		free(mf->m2o[i].name);
+	for (size_t i = 0; i < mf->nm2o; i++) {
+		free(mf->m2o[i].m.name);
+		free(mf->m2o[i].m.description);
+		free(mf->m2o[i].m.user_name);
+	}
+	for (size_t i = 0; i < mf->nrules; i++) {
+		free(mf->rules[i].subfield_name);
+		free(mf->rules[i].criteria);
+	}
+	free(mf->rules);
 	free(mf->levels);
 	free(mf->dirs);
 	free(mf->o2o);
@@ -92,6 +101,7 @@ void mapfile_free(struct mapfile *mf)
 	free(mf->clears);
 	free(mf->entries);
 	free(mf->m2o);
+	mf_pos_free(mf);
 	free(mf);
 }
 
@@ -257,12 +267,12 @@ static enum mapfile_status dup_o2o(struct vstate *v, uint32_t first, uint32_t ag
 
 static enum mapfile_status dup_m2o(struct vstate *v, uint32_t first, uint32_t again)
 {
-	const struct mf_m2o *m = &v->mf->m2o[again];
+	const struct mapfile_mapping *m = &v->mf->m2o[again].m;
 
 	mf_error(v->err, MAPFILE_INVALID, m->line, m->column,
 		 "Cannot add duplicate collection entry of type 'add' with unique key attribute "
 		 "'name' set to '%.64s' (first added at line %lu)", m->name,
-		 v->mf->m2o[first].line);
+		 v->mf->m2o[first].m.line);
 	return MAPFILE_INVALID;
 }
 
@@ -392,9 +402,7 @@ out:
 
 /* ------------------------------------------------------------------ queries */
 
-/* The level with exactly DEPTH segments that applies to Q, if any (distinct
- * levels that apply to one location differ in depth). */
-static const struct mf_level *level_at(const struct mapfile *mf, const char *q, size_t depth)
+const struct mf_level *mf_level_at(const struct mapfile *mf, const char *q, size_t depth)
 {
 	for (size_t i = 0; i < mf->nlevels; i++)
 		if (mf->levels[i].nseg == depth && mapfile_path_applies(mf->levels[i].norm, q))
@@ -402,14 +410,7 @@ static const struct mf_level *level_at(const struct mapfile *mf, const char *q, 
 	return NULL;
 }
 
-struct walk {
-	mapfile_trace_fn fn;
-	void *ctx;
-};
-
-static void say(const struct walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void say(const struct walk *w, const char *fmt, ...)
+void mf_say(const struct mf_walk *w, const char *fmt, ...)
 {
 	char line[640];
 	va_list ap;
@@ -427,21 +428,26 @@ static const char *yes_no(int b)
 	return b ? "true" : "false";
 }
 
-static void level_attrs(const struct mf_level *l, struct mapfile_answer *ans, const struct walk *w)
+static void level_attrs(const struct mf_level *l, struct mapfile_answer *ans, const struct mf_walk *w)
 {
-	say(w, "level '%s' (section at line %lu) applies", l->path, l->line);
+	mf_say(w, "level '%s' (section at line %lu) applies", l->path, l->line);
 	if (l->enabled != MF_UNSET) {
 		ans->section_enabled = l->enabled;
-		say(w, "  line %lu: enabled=\"%s\"", l->line, yes_no(l->enabled));
+		mf_say(w, "  line %lu: enabled=\"%s\"", l->line, yes_no(l->enabled));
 	}
 	if (l->o2o_enabled != MF_UNSET) {
 		ans->one_to_one_enabled = l->o2o_enabled;
-		say(w, "  line %lu: oneToOneCertificateMappingsEnabled=\"%s\"", l->line,
+		mf_say(w, "  line %lu: oneToOneCertificateMappingsEnabled=\"%s\"", l->line,
 		    yes_no(l->o2o_enabled));
+	}
+	if (l->m2o_enabled != MF_UNSET) {
+		ans->many_to_one_enabled = l->m2o_enabled;
+		mf_say(w, "  line %lu: manyToOneCertificateMappingsEnabled=\"%s\"", l->line,
+		    yes_no(l->m2o_enabled));
 	}
 	if (l->default_logon_domain != NULL) {
 		ans->default_logon_domain = l->default_logon_domain;
-		say(w, "  line %lu: defaultLogonDomain=\"%s\"", l->line, l->default_logon_domain);
+		mf_say(w, "  line %lu: defaultLogonDomain=\"%s\"", l->line, l->default_logon_domain);
 	}
 }
 
@@ -457,7 +463,7 @@ static const struct mapfile_entry *dir_entry(const struct mapfile *mf, mf_dir d)
 }
 
 static void level_dirs(const struct mapfile *mf, const struct mf_level *l, int cand,
-		       struct mapfile_answer *ans, const struct walk *w)
+		       struct mapfile_answer *ans, const struct mf_walk *w)
 {
 	for (size_t i = l->first_dir; i < l->first_dir + l->ndir; i++) {
 		mf_dir d = mf->dirs[i];
@@ -465,7 +471,7 @@ static void level_dirs(const struct mapfile *mf, const struct mf_level *l, int c
 
 		if (MF_DIR_KIND(d) == MF_O2O_CLEAR) {
 			if (ans->entry != NULL)
-				say(w, "  line %lu: <clear/> drops the matching entry of line %lu",
+				mf_say(w, "  line %lu: <clear/> drops the matching entry of line %lu",
 				    (unsigned long)mf->clears[MF_DIR_INDEX(d)].line, ans->entry->line);
 			ans->entry = NULL;
 			continue;
@@ -473,7 +479,7 @@ static void level_dirs(const struct mapfile *mf, const struct mf_level *l, int c
 		e = dir_entry(mf, d);
 		if (e != NULL && cand >= 0 && e->cand == cand) {
 			ans->entry = e;
-			say(w, "  line %lu: <add> holds this certificate: userName=%s%s%s, "
+			mf_say(w, "  line %lu: <add> holds this certificate: userName=%s%s%s, "
 			    "enabled=\"%s\"", e->line, e->user_name ? "\"" : "",
 			    e->user_name ? e->user_name : "(none)", e->user_name ? "\"" : "",
 			    yes_no(e->enabled));
@@ -482,20 +488,24 @@ static void level_dirs(const struct mapfile *mf, const struct mf_level *l, int c
 }
 
 static void query(const struct mapfile *mf, const char *location, int cand,
-		  struct mapfile_answer *ans, const struct walk *w)
+		  struct mapfile_answer *ans, const struct mf_walk *w)
 {
-	size_t depth = path_nseg(location);
+	size_t depth = mf_path_nseg(location);
 
 	memset(ans, 0, sizeof(*ans));
-	ans->one_to_one_enabled = 1;  /* schema defaults; enabled is false */
+	/* Schema defaults; enabled is false. */
+	ans->one_to_one_enabled = 1;
+	ans->many_to_one_enabled = 1;
 	for (size_t d = 0; d <= depth; d++) {
-		const struct mf_level *l = level_at(mf, location, d);
+		const struct mf_level *l = mf_level_at(mf, location, d);
 
 		if (l == NULL)
 			continue;
 		level_attrs(l, ans, w);
 		level_dirs(mf, l, cand, ans, w);
 	}
+	if (mf->nm2o > 0)
+		ans->many_to_one_count = mf_m2o_count(mf, location);
 }
 
 void mapfile_query(const struct mapfile *mf, const char *location, int cand,
@@ -504,19 +514,49 @@ void mapfile_query(const struct mapfile *mf, const char *location, int cand,
 	query(mf, location, cand, ans, NULL);
 }
 
+/* The many-to-one side of a query, after the one-to-one side in ANS. */
+static enum mapfile_status query_m2o(const struct mapfile *mf, const char *location, X509 *x,
+				     struct mapfile_answer *ans, const struct mf_walk *w)
+{
+	/* An exact entry decides, even a disabled one; with one-to-one mappings
+	 * off their entries decide nothing. */
+	if (!ans->one_to_one_enabled)
+		ans->entry = NULL;
+	if (!ans->section_enabled || ans->entry != NULL || !ans->many_to_one_enabled ||
+	    ans->many_to_one_count == 0)
+		return MAPFILE_OK;
+	return mf_m2o_decide(mf, location, x, &ans->mapping, w);
+}
+
+enum mapfile_status mapfile_query_cert(const struct mapfile *mf, const char *location,
+				       int cand, X509 *x, struct mapfile_answer *ans)
+{
+	query(mf, location, cand, ans, NULL);
+	return query_m2o(mf, location, x, ans, NULL);
+}
+
 const char *mapfile_answer_user(const struct mapfile_answer *ans)
 {
 	const struct mapfile_entry *e = ans->entry;
+	const struct mapfile_mapping *m = ans->mapping;
 
-	if (!ans->section_enabled || !ans->one_to_one_enabled || e == NULL || !e->enabled ||
-	    e->user_name == NULL || e->user_name[0] == '\0')
+	if (!ans->section_enabled)
 		return NULL;
-	return e->user_name;
+	if (e != NULL) {
+		if (!ans->one_to_one_enabled || !e->enabled || e->user_name == NULL ||
+		    e->user_name[0] == '\0')
+			return NULL;
+		return e->user_name;
+	}
+	if (m == NULL || !ans->many_to_one_enabled || !m->enabled || m->deny ||
+	    m->user_name == NULL || m->user_name[0] == '\0')
+		return NULL;
+	return m->user_name;
 }
 
 /* Entries that hold the certificate at levels that do not apply to Q. */
 static void explain_elsewhere(const struct mapfile *mf, const char *location, int cand,
-			      const struct walk *w)
+			      const struct mf_walk *w)
 {
 	for (size_t i = 0; i < mf->nlevels; i++) {
 		const struct mf_level *l = &mf->levels[i];
@@ -527,37 +567,79 @@ static void explain_elsewhere(const struct mapfile *mf, const char *location, in
 			const struct mapfile_entry *e = dir_entry(mf, mf->dirs[j]);
 
 			if (e != NULL && cand >= 0 && e->cand == cand)
-				say(w, "line %lu: an entry at location '%s' holds this certificate, "
+				mf_say(w, "line %lu: an entry at location '%s' holds this certificate, "
 				    "but that location does not apply to '%s'", e->line, l->path,
 				    location);
 		}
 	}
 }
 
-void mapfile_explain(const struct mapfile *mf, const char *location, int cand,
+/* What the one-to-one side says, after the levels. */
+static void explain_o2o(const struct mapfile *mf, const char *location, int cand,
+			const struct mapfile_answer *ans, const struct mf_walk *w)
+{
+	if (!ans->one_to_one_enabled)
+		mf_say(w, "one-to-one mappings are disabled at this location: their entries "
+		       "decide nothing");
+	if (ans->entry == NULL) {
+		mf_say(w, "no entry of the effective one-to-one collection holds this certificate");
+		explain_elsewhere(mf, location, cand, w);
+	} else if (!ans->entry->enabled) {
+		mf_say(w, "the entry of line %lu is disabled (enabled=\"false\"); an exact entry "
+		       "decides, even a disabled one", ans->entry->line);
+	} else if (ans->entry->user_name == NULL || ans->entry->user_name[0] == '\0') {
+		mf_say(w, "the entry of line %lu has no userName", ans->entry->line);
+	}
+}
+
+void mapfile_explain(const struct mapfile *mf, const char *location, int cand, X509 *x,
 		     mapfile_trace_fn fn, void *ctx)
 {
-	struct walk w = { fn, ctx };
+	struct mf_walk w = { fn, ctx };
 	struct mapfile_answer ans;
 
-	say(&w, "location '%s'", location);
+	mf_say(&w, "location '%s'", location);
 	query(mf, location, cand, &ans, &w);
-	say(&w, "effective: enabled=\"%s\" oneToOneCertificateMappingsEnabled=\"%s\" "
-	    "defaultLogonDomain=%s", yes_no(ans.section_enabled), yes_no(ans.one_to_one_enabled),
+	mf_say(&w, "effective: enabled=\"%s\" oneToOneCertificateMappingsEnabled=\"%s\" "
+	    "manyToOneCertificateMappingsEnabled=\"%s\" defaultLogonDomain=%s",
+	    yes_no(ans.section_enabled), yes_no(ans.one_to_one_enabled),
+	    yes_no(ans.many_to_one_enabled),
 	    ans.default_logon_domain ? ans.default_logon_domain : "(none)");
-	if (!ans.section_enabled)
-		say(&w, "nothing maps: the section is not enabled at this location "
+	if (!ans.section_enabled) {
+		mf_say(&w, "nothing maps: the section is not enabled at this location "
 		    "(enabled defaults to false)");
-	if (!ans.one_to_one_enabled)
-		say(&w, "nothing maps: one-to-one mappings are disabled at this location");
-	if (ans.entry == NULL) {
-		say(&w, "no entry of the effective collection holds this certificate");
-		explain_elsewhere(mf, location, cand, &w);
-	} else if (!ans.entry->enabled) {
-		say(&w, "the entry of line %lu is disabled (enabled=\"false\")", ans.entry->line);
-	} else if (ans.entry->user_name == NULL || ans.entry->user_name[0] == '\0') {
-		say(&w, "the entry of line %lu has no userName", ans.entry->line);
+		return;
 	}
+	explain_o2o(mf, location, cand, &ans, &w);
+	if (ans.entry != NULL && ans.one_to_one_enabled) {
+		if (ans.many_to_one_count > 0)
+			mf_say(&w, "many-to-one mappings are not tried: the one-to-one entry "
+			       "decides");
+		return;
+	}
+	if (!ans.many_to_one_enabled)
+		mf_say(&w, "many-to-one mappings are disabled at this location");
+	else if (ans.many_to_one_count == 0)
+		mf_say(&w, "no enabled many-to-one mapping at this location");
+	else if (x != NULL)
+		(void)query_m2o(mf, location, x, &ans, &w);
+}
+
+void mapfile_foreach_mapping(const struct mapfile *mf, mapfile_mapping_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < mf->nlevels; i++) {
+		const struct mf_level *l = &mf->levels[i];
+
+		for (size_t j = l->first_dir; j < l->first_dir + l->ndir; j++)
+			if (MF_DIR_KIND(mf->dirs[j]) == MF_M2O_ADD)
+				fn(ctx, l->path, &mf->m2o[MF_DIR_INDEX(mf->dirs[j])].m);
+	}
+}
+
+const struct mapfile_rule *mapfile_mapping_rules(const struct mapfile *mf,
+						 const struct mapfile_mapping *m)
+{
+	return m->nrules > 0 ? &mf->rules[m->first_rule] : NULL;
 }
 
 void mapfile_foreach_entry(const struct mapfile *mf, mapfile_entry_fn fn, void *ctx)
@@ -574,18 +656,16 @@ void mapfile_foreach_entry(const struct mapfile *mf, mapfile_entry_fn fn, void *
 	}
 }
 
-/* Where the effective collection of Q starts: after the last <clear/> of
- * the deepest level that has one. */
-static void effective_start(const struct mapfile *mf, const char *location, size_t depth,
-			    size_t *from_depth, size_t *from_dir)
+void mf_effective_start(const struct mapfile *mf, const char *location, size_t depth,
+			enum mf_dir_kind clear, size_t *from_depth, size_t *from_dir)
 {
 	*from_depth = 0;
 	*from_dir = 0;
 	for (size_t d = 0; d <= depth; d++) {
-		const struct mf_level *l = level_at(mf, location, d);
+		const struct mf_level *l = mf_level_at(mf, location, d);
 
 		for (size_t i = 0; l != NULL && i < l->ndir; i++) {
-			if (MF_DIR_KIND(mf->dirs[l->first_dir + i]) == MF_O2O_CLEAR) {
+			if (MF_DIR_KIND(mf->dirs[l->first_dir + i]) == clear) {
 				*from_depth = d;
 				*from_dir = i + 1;
 			}
@@ -596,14 +676,14 @@ static void effective_start(const struct mapfile *mf, const char *location, size
 void mapfile_foreach_effective(const struct mapfile *mf, const char *location,
 			       mapfile_answer_fn fn, void *ctx)
 {
-	size_t depth = path_nseg(location), from_depth, from_dir;
+	size_t depth = mf_path_nseg(location), from_depth, from_dir;
 	struct mapfile_answer ans;
 
 	/* The section attributes are Q's, whichever level the entry stands at. */
 	query(mf, location, -1, &ans, NULL);
-	effective_start(mf, location, depth, &from_depth, &from_dir);
+	mf_effective_start(mf, location, depth, MF_O2O_CLEAR, &from_depth, &from_dir);
 	for (size_t d = from_depth; d <= depth; d++) {
-		const struct mf_level *l = level_at(mf, location, d);
+		const struct mf_level *l = mf_level_at(mf, location, d);
 
 		for (size_t i = d == from_depth ? from_dir : 0; l != NULL && i < l->ndir; i++) {
 			ans.entry = dir_entry(mf, mf->dirs[l->first_dir + i]);
@@ -635,6 +715,8 @@ const char *mapfile_dead_reason(enum mapfile_dead d)
 		return "the value's '=' padding is wrong";
 	case MAPFILE_DEAD_CHARACTER:
 		return "the value has a character outside the base64 alphabet";
+	case MAPFILE_DEAD_TEXT:
+		return "the value is not base64 at all but text, such as a placeholder";
 	}
 	return "unknown";
 }
@@ -649,6 +731,8 @@ const char *mapfile_dead_hint(enum mapfile_dead d)
 		       "'certmap add --user NAME cert.pem'";
 	case MAPFILE_DEAD_PEM:
 		return "remove the BEGIN/END lines, or map it with 'certmap add --user NAME cert.pem'";
+	case MAPFILE_DEAD_TEXT:
+		return "put the certificate there: map it with 'certmap add --user NAME cert.pem'";
 	default:
 		return "take the value from the certificate file again, e.g. with "
 		       "'certmap add --user NAME cert.pem'";

@@ -1,5 +1,6 @@
 /* mapfile_model.h - what the parser keeps of a mapping file: levels (one per
- * section found), their directives in document order, and the entries. */
+ * section found), their directives in document order, the entries, and on
+ * request where each element stands in the bytes (for certmap's editor). */
 #ifndef PAM_CERTMAP_MAPFILE_MODEL_H
 #define PAM_CERTMAP_MAPFILE_MODEL_H
 
@@ -12,6 +13,26 @@
 /* A section attribute: not given (inherit) or given with a value. */
 enum { MF_UNSET = -1 };
 
+/* Positions, recorded only with mapfile_params.positions: an element's bytes
+ * from the start of the document.  Its start tag is [start, tag_end) (all of
+ * it for an empty-element tag <x/>), its end tag [close, end) (both tag_end
+ * for <x/>).  Indices into spans[]; MF_NO_SPAN where nothing was recorded. */
+#define MF_NO_SPAN UINT32_MAX
+
+struct mf_span {
+	size_t start, tag_end, close, end;
+	size_t last_child;     /* start of its last child element, when has_child */
+	uint8_t empty, has_child;
+};
+
+/* Where a section can stand: the root <configuration> or a <location>, with
+ * the first system.webServer, security and authentication on the way down
+ * (each inside the one before).  Positions only. */
+struct mf_place {
+	char *path;            /* the <location>'s path as written; NULL for the root */
+	uint32_t el, sysweb, security, authn;  /* spans */
+};
+
 struct mf_level {
 	char *path;            /* <location path> as written, "" for the top level */
 	char *norm;            /* segments joined by '/', empty segments dropped */
@@ -20,6 +41,8 @@ struct mf_level {
 	int enabled, o2o_enabled, m2o_enabled;  /* MF_UNSET or 0/1 */
 	char *default_logon_domain;  /* NULL when not given */
 	size_t first_dir, ndir;      /* its directives: dirs[first_dir ..] */
+	uint32_t place;              /* positions: its place in places[], or MF_NO_SPAN (bare) */
+	uint32_t section_span, o2o_span, m2o_span;  /* positions: the section, its collections */
 };
 
 enum mf_dir_kind {
@@ -61,8 +84,8 @@ struct mf_pos {
 
 struct mf_m2o {
 	struct b64key key;     /* of the name without case */
-	char *name;
-	unsigned long line, column;
+	struct mapfile_mapping m;
+	uint32_t span, rules_span;  /* positions: the <add> and its <rules> */
 };
 
 struct mapfile {
@@ -80,6 +103,17 @@ struct mapfile {
 	size_t nentries, capentries;
 	struct mf_m2o *m2o;
 	size_t nm2o, capm2o;
+	struct mapfile_rule *rules;  /* of every mapping, each one's together */
+	size_t nrules, caprules;
+	/* Positions (mapfile_params.positions), else empty. */
+	struct mf_span *spans;
+	size_t nspans, capspans;
+	uint32_t *o2o_spans;   /* the span of each o2o[] */
+	size_t capo2o_spans;
+	struct mf_place *places;
+	size_t nplaces, capplaces;
+	int bare;              /* the root element is the section */
+	int utf8;              /* the declared encoding is UTF-8 (or none is declared) */
 };
 
 /* The parser (mapfile_parse.c) fills MF from an expat parse of the document;
@@ -103,8 +137,40 @@ struct mf_parse_args {
 enum mapfile_status mf_parse(struct mapfile *mf, const struct mf_parse_args *a,
 			     struct mapfile_error *err);
 
+/* Free what positions recorded (mapfile_pos.c). */
+void mf_pos_free(struct mapfile *mf);
+
 /* Whole-file checks after the parse (mapfile.c): levels twice, duplicates. */
 enum mapfile_status mf_validate(struct mapfile *mf, struct mapfile_error *err);
+
+/* ----------------------------------------------- shared by the query files */
+
+/* Number of segments of location Q. */
+size_t mf_path_nseg(const char *q);
+
+/* The level with exactly DEPTH segments that applies to Q, if any (distinct
+ * levels that apply to one location differ in depth). */
+const struct mf_level *mf_level_at(const struct mapfile *mf, const char *q, size_t depth);
+
+/* Where the effective collection of Q starts (Q has DEPTH segments): after
+ * the last <clear/> of kind CLEAR of the deepest level that has one. */
+void mf_effective_start(const struct mapfile *mf, const char *location, size_t depth,
+			enum mf_dir_kind clear, size_t *from_depth, size_t *from_dir);
+
+/* Where explain's lines go; a NULL walk or fn says nothing. */
+struct mf_walk {
+	mapfile_trace_fn fn;
+	void *ctx;
+};
+void mf_say(const struct mf_walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The many-to-one side of a query (mapfile_m2o.c).  mf_m2o_count: enabled
+ * mappings in the effective collection at Q.  mf_m2o_decide: the first of
+ * them whose rules all match X into *OUT (NULL for none), each step told to
+ * W; MAPFILE_OK, MAPFILE_NOMEM or MAPFILE_INVALID (X's names unreadable). */
+size_t mf_m2o_count(const struct mapfile *mf, const char *q);
+enum mapfile_status mf_m2o_decide(const struct mapfile *mf, const char *q, X509 *x,
+				  const struct mapfile_mapping **out, const struct mf_walk *w);
 
 /* Errors with a position. */
 void mf_error(struct mapfile_error *err, enum mapfile_status st, unsigned long line,

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "certmap/cmd.h"
-#include "certmap/edit.h"
 #include "certmap/sync.h"
 
 struct command {
@@ -27,6 +26,10 @@ static const struct command commands[] = {
 	{ "remove", cmd_remove },
 	{ "enable", cmd_enable },
 	{ "disable", cmd_disable },
+	{ "add-mapping", cmd_add_mapping },
+	{ "remove-mapping", cmd_remove_mapping },
+	{ "enable-mapping", cmd_enable_mapping },
+	{ "disable-mapping", cmd_disable_mapping },
 	{ "keys", cmd_keys },
 	{ "sync", cmd_sync },
 };
@@ -37,29 +40,42 @@ void cm_usage(FILE *f)
 		"Usage: certmap [-f MAPFILE] [-l LOCATION] COMMAND [ARGS]\n"
 		"\n"
 		"Look up, check, explain and edit the certificate-to-user mappings of an IIS\n"
-		"<oneToOneMappings> file, as pam_certmap reads it.\n"
+		"<iisClientCertificateMappingAuthentication> file, as pam_certmap reads it.\n"
 		"\n"
 		"Commands:\n"
-		"  lookup CERT               print the userName CERT maps to at LOCATION\n"
+		"  lookup [TRUST] CERT       print the userName CERT maps to at LOCATION\n"
 		"  check                     validate MAPFILE; list its errors and warnings\n"
-		"  explain CERT [--user U]   say step by step why CERT maps or does not\n"
+		"  explain [TRUST] CERT [--user U]\n"
+		"                            say step by step why CERT maps or does not\n"
 		"  add --user NAME [--disabled] CERT\n"
 		"                            map CERT to NAME at LOCATION, creating the file or\n"
 		"                            the location when missing\n"
 		"  remove CERT|SHA256        remove CERT's entry at LOCATION\n"
 		"  disable CERT|SHA256       set enabled=\"false\" on it\n"
 		"  enable CERT|SHA256        drop its enabled=\"false\" (true is the default)\n"
+		"  add-mapping NAME (--user USER | --deny) [--description TEXT] [--disabled]\n"
+		"          [--case-insensitive] RULE...\n"
+		"                            add a many-to-one mapping at LOCATION: each RULE is\n"
+		"                            FIELD:SUBFIELD=CRITERIA, as Subject:OU=Staff or\n"
+		"                            Issuer:CN=Example*; '*' is any run of characters\n"
+		"  remove-mapping NAME       remove the many-to-one mapping NAME at LOCATION\n"
+		"  disable-mapping NAME      set enabled=\"false\" on it\n"
+		"  enable-mapping NAME       drop its enabled=\"false\"\n"
 		"  list [--json]             every entry at every location: location, userName,\n"
 		"                            enabled, SHA-256, subject, notAfter and status, one\n"
 		"                            line each, TAB-separated (\"/\" is the top level);\n"
 		"                            status is ok, disabled, expired (outside the validity\n"
 		"                            period: past notAfter or not yet valid) or dead (the\n"
-		"                            value is not a certificate: see check)\n"
+		"                            value is not a certificate: see check); then each\n"
+		"                            many-to-one mapping: location, userName, enabled,\n"
+		"                            \"many-to-one\", name, rules and status (allow, deny,\n"
+		"                            disabled, no-rules or no-user)\n"
 		"  keys [-v] USER            OpenSSH authorized_keys lines for the enabled, valid\n"
 		"                            RSA and ECDSA certificates that map to account USER\n"
 		"                            at LOCATION, for sshd's AuthorizedKeysCommand; exit 0\n"
 		"                            even when there are none; -v says on stderr why an\n"
-		"                            entry of USER is skipped\n"
+		"                            entry of USER is skipped; many-to-one mappings name\n"
+		"                            no key and are not looked at\n"
 		"  sync [--config FILE] [--max-drop PERCENT]\n"
 		"                            copy the certificates of an LDAP directory into\n"
 		"                            MAPFILE, between the certmap-sync markers of the\n"
@@ -79,6 +95,9 @@ void cm_usage(FILE *f)
 		"pkcs11: for the certificate on the inserted token: --index N picks one of\n"
 		"several, --pkcs11-module PATH names the PKCS#11 module (default\n"
 		"%s).\n"
+		"TRUST is pam_certmap's trust anchors: --ca-file PATH, --ca-dir PATH,\n"
+		"--crl-file PATH; the chain must verify, and a many-to-one mapping maps only\n"
+		"then (names prove nothing).\n"
 		"SHA256 is the certificate's SHA-256 fingerprint (64 hex digits).  Edits keep\n"
 		"every other byte of MAPFILE, lock MAPFILE.lock and replace it atomically.\n"
 		"\n"

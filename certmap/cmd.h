@@ -25,6 +25,14 @@ int cmd_check(const struct global *g, int argc, char **argv);
 int cmd_explain(const struct global *g, int argc, char **argv);
 int cmd_list(const struct global *g, int argc, char **argv);
 int cmd_keys(const struct global *g, int argc, char **argv);
+int cmd_add(const struct global *g, int argc, char **argv);
+int cmd_remove(const struct global *g, int argc, char **argv);
+int cmd_enable(const struct global *g, int argc, char **argv);
+int cmd_disable(const struct global *g, int argc, char **argv);
+int cmd_add_mapping(const struct global *g, int argc, char **argv);
+int cmd_remove_mapping(const struct global *g, int argc, char **argv);
+int cmd_enable_mapping(const struct global *g, int argc, char **argv);
+int cmd_disable_mapping(const struct global *g, int argc, char **argv);
 
 /* certmap.c: the help text, to F. */
 void cm_usage(FILE *f);
@@ -55,11 +63,26 @@ void cm_cert_free(struct cm_cert *c);
 enum mapfile_status cm_load(const struct global *g, const struct cm_cert *c, int keep_all,
 			    struct mapfile **mf, struct mapfile_error *err);
 
+/* The whole answer of MF for C at G's location (mapfile_query_cert): 0, or
+ * -1 with the reason printed. */
+int cm_query(const struct global *g, const struct mapfile *mf, const struct cm_cert *c,
+	     struct mapfile_answer *ans);
+
+/* What to add for a chain check as the module's: said wherever certmap
+ * cannot grant or check for want of trust anchors. */
+#define CM_TRUST_HINT "give pam_certmap's ca_file as --ca-file (or its ca_dir as --ca-dir)"
+
 /* The reason of ERR, or words for its status when the loader left it empty. */
 const char *cm_error_reason(const struct mapfile_error *err);
 
 /* "PATH:LINE:COL: reason" (or "PATH: reason" without a position) on stderr. */
 void cm_print_load_error(const char *path, const struct mapfile_error *err);
+
+/* After "userName U is not a local account": the names the module tried
+ * for U (account_resolve), where its defaultLogonDomain is DOMAIN (may be
+ * NULL), into BUF; "" for a name without a domain part.  -1 when memory
+ * runs out. */
+int cm_names_tried(const char *user, const char *domain, char *buf, size_t len);
 
 /* S between single quotes, control bytes and quotes escaped, for messages:
  * names come from a file and must not move the terminal around. */

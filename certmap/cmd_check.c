@@ -1,5 +1,6 @@
 /* cmd_check.c - certmap check: validate the mapping file and report, in the
- * style of a compiler, what would make pam_certmap deny or misbehave. */
+ * style of a compiler, what would make pam_certmap deny or misbehave, for
+ * one-to-one entries and many-to-one mappings alike. */
 #include "config.h"
 
 #include <getopt.h>
@@ -13,24 +14,12 @@
 
 #include "account.h"
 #include "cert.h"
+#include "certmap/check.h"
 #include "certmap/cmd.h"
 #include "certmap/sync.h"
 
-struct check {
-	const char *path;
-	const struct mapfile *mf;
-	time_t now;
-	unsigned long errors, warnings;
-	int nomem;
-};
-
-enum severity { SEV_WARNING, SEV_ERROR };
-
-static void diag(struct check *c, unsigned long line, enum severity sev, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
 /* "FILE:LINE: error: ..." or, without a position, "FILE: error: ...". */
-static void diag(struct check *c, unsigned long line, enum severity sev, const char *fmt, ...)
+void diag(struct check *c, unsigned long line, enum severity sev, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -38,14 +27,14 @@ static void diag(struct check *c, unsigned long line, enum severity sev, const c
 		printf("%s:%lu: ", c->path, line);
 	else
 		printf("%s: ", c->path);
-	fputs(sev == SEV_ERROR ? "error: " : "warning: ", stdout);
+	fputs(sev == SEV_ERROR ? "error: " : sev == SEV_WARNING ? "warning: " : "note: ", stdout);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
 	if (sev == SEV_ERROR)
 		c->errors++;
-	else
+	else if (sev == SEV_WARNING)
 		c->warnings++;
 }
 
@@ -215,16 +204,36 @@ static void check_value(struct check *c, const char *level_path, const struct ma
 	X509_free(x);
 }
 
-static int has_domain_part(const char *name)
+void check_account(struct check *c, unsigned long line, const char *name,
+			  const char *domain)
 {
-	return strchr(name, '\\') || strchr(name, '@');
+	char *account = NULL;
+	char q[160], tried[512];
+
+	switch (account_resolve(name, domain, NULL, &account)) {
+	case ACCOUNT_OK:
+		break;
+	case ACCOUNT_UNKNOWN:
+		if (cm_names_tried(name, domain, tried, sizeof(tried)) != 0)
+			c->nomem = 1;
+		diag(c, line, SEV_WARNING, "userName %s is not a local account%s",
+		     cm_quote(name, q, sizeof(q)), tried);
+		break;
+	case ACCOUNT_ERROR:
+		diag(c, line, SEV_WARNING,
+		     "cannot tell whether userName %s is a local account: "
+		     "the user database could not be asked", cm_quote(name, q, sizeof(q)));
+		break;
+	case ACCOUNT_NOMEM:
+		c->nomem = 1;
+		break;
+	}
+	free(account);
 }
 
 static void check_user(struct check *c, const char *level_path, const struct mapfile_entry *e)
 {
 	struct mapfile_answer ans;
-	char *account = NULL;
-	char q[160];
 
 	if (!e->user_name || !e->user_name[0]) {
 		if (e->enabled)
@@ -233,26 +242,7 @@ static void check_user(struct check *c, const char *level_path, const struct map
 	}
 	/* The defaultLogonDomain in force at the entry's own level. */
 	mapfile_query(c->mf, level_path, -1, &ans);
-	switch (account_resolve(e->user_name, ans.default_logon_domain, NULL, &account)) {
-	case ACCOUNT_OK:
-		break;
-	case ACCOUNT_UNKNOWN:
-		diag(c, e->line, SEV_WARNING, "userName %s is not a local account%s",
-		     cm_quote(e->user_name, q, sizeof(q)),
-		     has_domain_part(e->user_name) ?
-		     " (a domain part is dropped only when it is '.', the defaultLogonDomain,"
-		     " or pam_certmap's domain= option)" : "");
-		break;
-	case ACCOUNT_ERROR:
-		diag(c, e->line, SEV_WARNING,
-		     "cannot tell whether userName %s is a local account: "
-		     "the user database could not be asked", cm_quote(e->user_name, q, sizeof(q)));
-		break;
-	case ACCOUNT_NOMEM:
-		c->nomem = 1;
-		break;
-	}
-	free(account);
+	check_account(c, e->line, e->user_name, ans.default_logon_domain);
 }
 
 static void check_entry(void *ctx, const char *level_path, const struct mapfile_entry *e)
@@ -316,6 +306,8 @@ int cmd_check(const struct global *g, int argc, char **argv)
 	}
 	c.mf = mf;
 	mapfile_foreach_entry(mf, check_entry, &c);
+	mapfile_foreach_mapping(mf, check_mapping, &c);
+	check_trust_note(&c);
 	if (c.nomem) {
 		cm_err("out of memory");
 		goto out;

@@ -10,7 +10,10 @@
 
 #include <openssl/evp.h>
 
+#include "certmap/cmd.h"
 #include "certmap/edit.h"
+#include "certmap/editrun.h"
+#include "certmap/tokread.h"
 
 struct edit_args {
 	enum edit_op op;
@@ -144,46 +147,51 @@ static int get_cert(const struct edit_args *a, struct cm_cert *c)
 	return cm_cert_read(a->cert, c);
 }
 
-/* What the result must show, checked before it replaces the file. */
-struct expect {
+/* One edit of an entry: the request, and what the result must show. */
+struct entry_edit {
 	const struct global *g;
-	const struct edit_request *rq;
-	size_t before;           /* entries for the certificate at the level, before */
+	struct edit_request rq;
+	struct editrun run;
 	int inactive;            /* the level maps nothing: worth a note */
 };
 
 static int check_result(void *ctx, const struct mapfile *mf, const char *buf, size_t len)
 {
-	struct expect *x = ctx;
-	const struct edit_request *rq = x->rq;
-	struct edit_probe pr;
+	struct entry_edit *x = ctx;
+	const struct edit_request *rq = &x->rq;
+	const struct mapfile_entry *e;
+	struct edit_hit hit;
 	struct mapfile_answer ans;
 	int ok = 0;
 
+	(void)buf;
+	(void)len;
 	memset(&ans, 0, sizeof(ans));
-	if (edit_probe(buf, len, rq, &pr) != 0) {
+	if (edit_find(mf, rq, &hit) != 0) {
 		cm_err("out of memory");
 		return -1;
 	}
+	e = hit.entry;
 	if (rq->der != NULL) {
 		mapfile_query(mf, rq->location, 0, &ans);
 		x->inactive = !ans.section_enabled || !ans.one_to_one_enabled;
 	}
 	switch (rq->op) {
 	case EDIT_ADD:
-		ok = pr.count == 1 && pr.user != NULL && strcmp(pr.user, rq->user) == 0 &&
-		     pr.enabled == !rq->disabled && ans.entry != NULL &&
-		     ans.entry->user_name != NULL && strcmp(ans.entry->user_name, rq->user) == 0;
+		ok = hit.count == 1 && e != NULL && e->user_name != NULL &&
+		     strcmp(e->user_name, rq->user) == 0 && e->enabled == !rq->disabled &&
+		     ans.entry != NULL && ans.entry->user_name != NULL &&
+		     strcmp(ans.entry->user_name, rq->user) == 0;
 		break;
 	case EDIT_REMOVE:
-		ok = pr.count + 1 == x->before;
+		ok = hit.count + 1 == x->run.before_count;
 		break;
 	case EDIT_ENABLE:
 	case EDIT_DISABLE:
-		ok = pr.count == x->before && pr.enabled == (rq->op == EDIT_ENABLE);
+		ok = hit.count == x->run.before_count && e != NULL &&
+		     e->enabled == (rq->op == EDIT_ENABLE);
 		break;
 	}
-	free(pr.user);
 	if (!ok)
 		cm_err("%s: the edited file does not show the change as it should; this is a "
 		       "bug in certmap", x->g->mapfile);
@@ -202,139 +210,77 @@ static void duplicate(const char *path, const struct edit_request *rq,
 	       "attribute 'certificate' set to '%s...'", path, e->line, (const char *)start);
 }
 
-/* The file as it stands must be valid, and hold no entry that an add would
- * duplicate.  CM_EXIT_OK to go on. */
-static int check_before(const struct global *g, const struct commit *c,
-			const struct edit_request *rq)
+/* No entry that an add would duplicate. */
+static int check_before(void *ctx, const struct mapfile *mf)
 {
-	const unsigned char *der[1] = { rq->der };
-	size_t dlen[1] = { rq->der_len };
-	struct mapfile_params p;
-	struct mapfile *mf = NULL;
-	struct mapfile_error err;
+	const struct entry_edit *x = ctx;
 	struct mapfile_answer ans;
-	int rc = CM_EXIT_ERROR;
 
-	memset(&p, 0, sizeof(p));
-	memset(&err, 0, sizeof(err));
-	p.cand_der = der;
-	p.cand_len = dlen;
-	p.ncand = rq->der != NULL;
-	if (mapfile_parse_buffer(c->old, c->old_len, &p, &mf, &err) != MAPFILE_OK) {
-		cm_print_load_error(g->mapfile, &err);
-		cm_err("%s: fix the file first ('certmap check' lists its problems); it was left "
-		       "unchanged", g->mapfile);
-		goto out;
-	}
-	if (rq->op == EDIT_ADD) {
-		mapfile_query(mf, rq->location, 0, &ans);
-		if (ans.entry != NULL) {
-			duplicate(g->mapfile, rq, ans.entry);
-			goto out;
-		}
-	}
-	rc = CM_EXIT_OK;
-out:
-	if (mf != NULL)
-		mapfile_free(mf);
-	return rc;
-}
-
-static const char *level_words(const char *location, char *buf, size_t len)
-{
-	char q[256];
-
-	if (location[0] == '\0')
-		return "the top level";
-	snprintf(buf, len, "location %s", cm_quote(location, q, sizeof(q)));
-	return buf;
-}
-
-/* What edit_apply said, for the administrator; the exit code. */
-static int edit_outcome(const struct global *g, const struct edit_args *a, struct commit *c,
-			struct expect *x, struct edit_result *res, enum edit_status st)
-{
-	static const char *const state[] = { [EDIT_ENABLE] = "enabled",
-					     [EDIT_DISABLE] = "disabled" };
-	const struct edit_request *rq = x->rq;
-	const unsigned char *der[1] = { rq->der };
-	size_t dlen[1] = { rq->der_len };
-	struct mapfile_params p;
-	char words[300];
-
-	switch (st) {
-	case EDIT_OK:
-		break;
-	case EDIT_UNCHANGED:
-		cm_err("%s:%lu: the entry is already %s; nothing to change", g->mapfile,
-		       res->line, state[rq->op]);
+	if (x->rq.op != EDIT_ADD)
 		return CM_EXIT_OK;
-	case EDIT_NOT_FOUND:
-		cm_err("%s: no entry for %s at %s", g->mapfile, a->cert,
-		       level_words(g->location, words, sizeof(words)));
-		if (res->elsewhere != NULL) {
-			char q[256];
+	mapfile_query(mf, x->rq.location, 0, &ans);
+	if (ans.entry == NULL)
+		return CM_EXIT_OK;
+	duplicate(x->g->mapfile, &x->rq, ans.entry);
+	return CM_EXIT_ERROR;
+}
 
-			cm_err("it is mapped at level %s: name that level with -l",
-			       cm_quote(res->elsewhere, q, sizeof(q)));
-		}
-		return CM_EXIT_NO;
-	case EDIT_REFUSED:
-		cm_err("%s: %s", g->mapfile, res->why);
-		return CM_EXIT_ERROR;
-	case EDIT_NOMEM:
-		cm_err("out of memory");
-		return CM_EXIT_ERROR;
-	}
-	x->before = res->count;
-	memset(&p, 0, sizeof(p));
-	p.cand_der = der;
-	p.cand_len = dlen;
-	p.ncand = rq->der != NULL;
-	if (commit_replace(c, res->buf, res->len, &p, check_result, x) != 0)
-		return CM_EXIT_ERROR;
-	if (x->inactive && (rq->op == EDIT_ADD || rq->op == EDIT_ENABLE))
+static enum edit_status apply(void *ctx, const char *old, size_t len, const struct mapfile *mf,
+			      struct edit_result *res)
+{
+	const struct entry_edit *x = ctx;
+
+	return edit_apply(old, len, mf, &x->rq, res);
+}
+
+static void done(void *ctx)
+{
+	const struct entry_edit *x = ctx;
+
+	if (x->inactive && (x->rq.op == EDIT_ADD || x->rq.op == EDIT_ENABLE)) {
+		char words[300];
+
 		cm_err("note: the section or its one-to-one mappings are not enabled at %s: "
 		       "the entry maps nothing until they are",
-		       level_words(g->location, words, sizeof(words)));
-	return CM_EXIT_OK;
+		       editrun_level_words(x->g->location, words, sizeof(words)));
+	}
 }
 
 static int run_edit(const struct global *g, struct edit_args *a)
 {
 	unsigned char sha[EDIT_SHA256_LEN];
 	struct cm_cert cert = { 0 };
-	struct edit_request rq;
-	struct edit_result res;
-	struct expect x = { g, &rq, 0, 0 };
-	struct commit c;
+	struct entry_edit x;
+	struct edit_load before, after;
+	char missing[512];
 	int rc = CM_EXIT_ERROR;
 
-	memset(&rq, 0, sizeof(rq));
-	memset(&res, 0, sizeof(res));
-	memset(&c, 0, sizeof(c));
-	c.lockfd = c.dirfd = -1;
-	rq.op = a->op;
-	rq.location = g->location;
-	rq.user = a->user;
-	rq.disabled = a->disabled;
+	memset(&x, 0, sizeof(x));
+	x.g = g;
+	x.rq.op = a->op;
+	x.rq.location = g->location;
+	x.rq.user = a->user;
+	x.rq.disabled = a->disabled;
 	if (a->op != EDIT_ADD && parse_sha256(a->cert, sha) == 0) {
-		rq.sha256 = sha;
+		x.rq.sha256 = sha;
 	} else {
 		/* Before the lock: the token helper may take a while. */
 		if (get_cert(a, &cert) != 0)
 			goto out;
-		rq.der = cert.der;
-		rq.der_len = cert.der_len;
+		x.rq.der = cert.der;
+		x.rq.der_len = cert.der_len;
 	}
-	if (commit_begin(&c, g->mapfile, a->op == EDIT_ADD) != 0)
-		goto out;
-	if (c.exists && check_before(g, &c, &rq) != CM_EXIT_OK)
-		goto out;
-	rc = edit_outcome(g, a, &c, &x, &res, edit_apply(c.old, c.old_len, &rq, &res));
+	snprintf(missing, sizeof(missing), "no entry for %s", a->cert);
+	edit_load_init(&before, &x.rq, 1);
+	edit_load_init(&after, &x.rq, 0);
+	x.run = (struct editrun){
+		.g = g, .op = a->op, .thing = "the entry", .missing = missing,
+		.elsewhere = "it is mapped", .before = before.p, .after = after.p,
+		.check_before = check_before, .apply = apply, .check_after = check_result,
+		.done = done, .ctx = &x,
+	};
+	rc = editrun(&x.run);
 out:
-	edit_result_free(&res);
-	commit_end(&c);
 	cm_cert_free(&cert);
 	return rc;
 }

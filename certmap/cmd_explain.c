@@ -1,5 +1,6 @@
 /* cmd_explain.c - certmap explain CERT [--user U]: walk the decisions
- * pam_certmap makes for one certificate and say which one stops it. */
+ * pam_certmap makes for one certificate (levels, entry, many-to-one walk,
+ * key, dates, chain, account) and say which one stops it. */
 #include "config.h"
 
 #include <getopt.h>
@@ -13,6 +14,7 @@
 
 #include "account.h"
 #include "cert.h"
+#include "certchain.h"
 #include "certmap/cmd.h"
 #include "certmap/trustopt.h"
 
@@ -106,6 +108,11 @@ static void deny_no_entry(struct explain *x, const struct mapfile *mf, const cha
 	struct elsewhere w = { x->g->location, 0, 0, NULL };
 	char ql[160];
 
+	if (x->ans.many_to_one_enabled && x->ans.many_to_one_count > 0) {
+		deny(x, "no entry for this certificate at location %s, and no many-to-one mapping "
+		     "matches it", qloc);
+		return;
+	}
 	/* An applying level's entry is out of the effective collection only
 	 * through <clear/>: a duplicate would have made the file invalid. */
 	mapfile_foreach_entry(mf, find_elsewhere, &w);
@@ -118,30 +125,47 @@ static void deny_no_entry(struct explain *x, const struct mapfile *mf, const cha
 		deny(x, "no entry for this certificate at location %s", qloc);
 }
 
-static void explain_mapping(struct explain *x, const struct mapfile *mf)
+/* Why the many-to-one mapping that decided maps nothing. */
+static void deny_mapping(struct explain *x, const struct mapfile_mapping *m)
+{
+	char qn[160];
+
+	cm_quote(m->name, qn, sizeof(qn));
+	if (m->deny)
+		deny(x, "the many-to-one Deny mapping %s (line %lu) refuses it", qn, m->line);
+	else
+		deny(x, "the many-to-one mapping %s (line %lu) has no userName", qn, m->line);
+}
+
+static int explain_mapping(struct explain *x, const struct mapfile *mf)
 {
 	const struct mapfile_entry *e;
 	char q[160];
 
 	cm_quote(x->g->location, q, sizeof(q));
 	printf("mapping file: %s\n", x->g->mapfile);
-	mapfile_explain(mf, x->g->location, 0, trace_line, NULL);
-	mapfile_query(mf, x->g->location, 0, &x->ans);
+	mapfile_explain(mf, x->g->location, 0, x->cert->x509, trace_line, NULL);
+	if (cm_query(x->g, mf, x->cert, &x->ans) != 0)
+		return -1;
 	x->user_name = mapfile_answer_user(&x->ans);
 	if (x->user_name)
-		return;
+		return 0;
 	/* Same order as the rule of mapfile_answer_user: the broadest first. */
 	e = x->ans.entry;
 	if (!x->ans.section_enabled)
 		deny(x, "the section is not enabled at location %s", q);
-	else if (!x->ans.one_to_one_enabled)
-		deny(x, "one-to-one mappings are disabled at location %s", q);
-	else if (!e)
-		deny_no_entry(x, mf, q);
-	else if (!e->enabled)
+	else if (e != NULL && !e->enabled)
 		deny(x, "the entry of line %lu is disabled", e->line);
-	else
+	else if (e != NULL)
 		deny(x, "the entry of line %lu has no userName", e->line);
+	else if (x->ans.mapping != NULL)
+		deny_mapping(x, x->ans.mapping);
+	else if (!x->ans.one_to_one_enabled &&
+		 (!x->ans.many_to_one_enabled || x->ans.many_to_one_count == 0))
+		deny(x, "one-to-one mappings are disabled at location %s", q);
+	else
+		deny_no_entry(x, mf, q);
+	return 0;
 }
 
 /* The module refuses keys it could not verify a token's signature with, in
@@ -185,16 +209,23 @@ static void explain_validity(struct explain *x)
 	}
 }
 
-/* The module's chain and revocation check, with certmap's trust options.
+/* The module's chain and revocation check, with certmap's trust options; a
+ * many-to-one match counts only for a verified chain (names prove nothing).
  * Returns -1 on an error that is not an answer (CA or CRL files, memory). */
 static int explain_trust(struct explain *x)
 {
+	const struct mapfile_mapping *m = x->user_name ? x->ans.mapping : NULL;
 	struct revocation rev;
 	char why[512], how[300];
 	enum cert_status st;
 
 	if (!trust_has_anchors(&x->trust)) {
 		printf("chain: not checked (no --ca-file or --ca-dir); revocation: none\n");
+		if (m != NULL) {
+			printf("chain: a many-to-one match counts only for a verified chain: names "
+			       "prove nothing; %s\n", CM_TRUST_HINT);
+			deny(x, "a many-to-one match without a verified chain: %s", CM_TRUST_HINT);
+		}
 		return 0;
 	}
 	st = cert_verify_chain(x->cert->x509, NULL, &x->trust, time(NULL), &rev, why, sizeof(why));
@@ -212,7 +243,7 @@ static int explain_trust(struct explain *x)
 /* Returns -1 on an error that is not an answer (memory, user database). */
 static int explain_account(struct explain *x)
 {
-	char qn[160], qa[160];
+	char qn[160], qa[160], tried[512];
 	const char *dom = x->ans.default_logon_domain;
 
 	if (!x->user_name) {
@@ -226,12 +257,9 @@ static int explain_account(struct explain *x)
 		       cm_quote(x->account, qa, sizeof(qa)));
 		return 0;
 	case ACCOUNT_UNKNOWN:
-		printf("account: userName %s is not a local account", qn);
-		if (strchr(x->user_name, '\\') || strchr(x->user_name, '@'))
-			printf(" (a domain part is dropped only when it is '.', the "
-			       "defaultLogonDomain (%s here), or pam_certmap's domain= option)",
-			       dom ? dom : "none");
-		printf("\n");
+		if (cm_names_tried(x->user_name, dom, tried, sizeof(tried)) != 0)
+			break;
+		printf("account: userName %s is not a local account%s\n", qn, tried);
 		deny(x, "userName %s is not a local account", qn);
 		return 0;
 	case ACCOUNT_ERROR:
@@ -313,7 +341,8 @@ int cmd_explain(const struct global *g, int argc, char **argv)
 		cm_err("%s: cannot read the certificate's fingerprint or subject", cert.name);
 		goto out;
 	}
-	explain_mapping(&x, mf);
+	if (explain_mapping(&x, mf) != 0)
+		goto out;
 	explain_key(&x);
 	explain_validity(&x);
 	if (explain_trust(&x) != 0 || explain_account(&x) != 0)

@@ -1,5 +1,6 @@
 /* cmd_list.c - certmap list [--json]: every entry of the mapping file, at
- * every location, with its certificate's fingerprint, names, end date and status. */
+ * every location, with its certificate's fingerprint, names, end date and
+ * status; then every many-to-one mapping with its rules. */
 #include "config.h"
 
 #include <getopt.h>
@@ -172,6 +173,102 @@ out:
 	OPENSSL_free(r.issuer);
 }
 
+/* ----------------------------------------------------- many-to-one mappings */
+
+static const char *field_name(enum mapfile_field f)
+{
+	return f == MAPFILE_FIELD_SUBJECT ? "Subject" : "Issuer";
+}
+
+/* What a mapping does, first what stops it: disabled, no-rules (matches
+ * nothing), deny, no-user (an Allow that maps nobody), allow. */
+static const char *mapping_status(const struct mapfile_mapping *m)
+{
+	if (!m->enabled)
+		return "disabled";
+	if (m->nrules == 0)
+		return "no-rules";
+	if (m->deny)
+		return "deny";
+	return m->user_name == NULL ? "no-user" : "allow";
+}
+
+/* The rules as certmap add-mapping takes them, joined by " & "; a rule
+ * compared without case ends in " (without case)". */
+static void put_rules(const struct mapfile *mf, const struct mapfile_mapping *m)
+{
+	const struct mapfile_rule *r = mapfile_mapping_rules(mf, m);
+
+	if (m->nrules == 0)
+		fputs("-", stdout);
+	for (size_t i = 0; i < m->nrules; i++) {
+		printf("%s%s:", i ? " & " : "", field_name(r[i].field));
+		put_text(r[i].subfield_name);
+		putchar('=');
+		put_text(r[i].criteria);
+		if (!r[i].case_sensitive)
+			fputs(" (without case)", stdout);
+	}
+}
+
+static void print_mapping_text(const struct mapfile *mf, const char *location,
+			       const struct mapfile_mapping *m)
+{
+	put_text(location[0] ? location : "/");
+	putchar('\t');
+	put_text(m->user_name ? m->user_name : "-");
+	printf("\t%s\tmany-to-one\t", m->enabled ? "enabled" : "disabled");
+	put_text(m->name);
+	putchar('\t');
+	put_rules(mf, m);
+	printf("\t%s\n", mapping_status(m));
+}
+
+static void print_mapping_json(const struct list *l, const struct mapfile *mf,
+			       const char *location, const struct mapfile_mapping *m)
+{
+	const struct mapfile_rule *r = mapfile_mapping_rules(mf, m);
+
+	fputs(l->n ? ",\n  {" : "\n  {", stdout);
+	fputs("\"kind\": \"manyToOne\", \"location\": ", stdout);
+	put_json(location);
+	fputs(", \"name\": ", stdout);
+	put_json(m->name);
+	fputs(", \"description\": ", stdout);
+	put_json(m->description);
+	fputs(", \"userName\": ", stdout);
+	put_json(m->user_name);
+	printf(", \"enabled\": %s, \"permissionMode\": \"%s\", \"rules\": [",
+	       m->enabled ? "true" : "false", m->deny ? "Deny" : "Allow");
+	for (size_t i = 0; i < m->nrules; i++) {
+		printf("%s{\"certificateField\": \"%s\", \"certificateSubField\": ", i ? ", " : "",
+		       field_name(r[i].field));
+		put_json(r[i].subfield_name);
+		fputs(", \"matchCriteria\": ", stdout);
+		put_json(r[i].criteria);
+		printf(", \"compareCaseSensitive\": %s}", r[i].case_sensitive ? "true" : "false");
+	}
+	fputs("], \"status\": ", stdout);
+	put_json(mapping_status(m));
+	putchar('}');
+}
+
+struct mapping_list {
+	struct list *l;
+	const struct mapfile *mf;
+};
+
+static void list_mapping(void *ctx, const char *level_path, const struct mapfile_mapping *m)
+{
+	struct mapping_list *ml = ctx;
+
+	if (ml->l->json)
+		print_mapping_json(ml->l, ml->mf, level_path, m);
+	else
+		print_mapping_text(ml->mf, level_path, m);
+	ml->l->n++;
+}
+
 int cmd_list(const struct global *g, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -180,6 +277,7 @@ int cmd_list(const struct global *g, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct list l;
+	struct mapping_list ml;
 	struct mapfile *mf = NULL;
 	struct mapfile_error err;
 	int rc = CM_EXIT_ERROR;
@@ -213,6 +311,9 @@ int cmd_list(const struct global *g, int argc, char **argv)
 		cm_err("out of memory");
 		goto out;
 	}
+	ml.l = &l;
+	ml.mf = mf;
+	mapfile_foreach_mapping(mf, list_mapping, &ml);
 	if (l.json)
 		fputs(l.n ? "\n]\n" : "]\n", stdout);
 	rc = CM_EXIT_OK;

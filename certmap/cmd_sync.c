@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "certmap/commit.h"
 #include "certmap/edit.h"
 #include "certmap/sync.h"
 

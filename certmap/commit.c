@@ -14,7 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "certmap/edit.h"
+#include "certmap/commit.h"
+#include "certmap/cmd.h"
 #include "safefile.h"
 
 /* A temporary file is ".BASE.XXXXXX": hidden, and named so that the next

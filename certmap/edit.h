@@ -1,21 +1,13 @@
-/* edit.h - certmap add, remove, enable and disable: the byte-exact edit of a
- * mapping file (edit.c), its safe replacement on disk (commit.c), tokens. */
+/* edit.h - certmap's edits of a mapping file as byte splices at the places
+ * the one parse of the file recorded (mapfile_params.positions): every byte
+ * the edit does not concern is kept. */
 #ifndef CERTMAP_EDIT_H
 #define CERTMAP_EDIT_H
 
 #include <stddef.h>
-#include <sys/stat.h>
+#include <stdint.h>
 
-#include "certmap/cmd.h"
 #include "mapfile.h"
-
-/* cmd_edit.c: the commands, each with its own argv as in cmd.h. */
-int cmd_add(const struct global *g, int argc, char **argv);
-int cmd_remove(const struct global *g, int argc, char **argv);
-int cmd_enable(const struct global *g, int argc, char **argv);
-int cmd_disable(const struct global *g, int argc, char **argv);
-
-/* ------------------------------------------------------------------ edit.c */
 
 enum edit_op { EDIT_ADD, EDIT_REMOVE, EDIT_ENABLE, EDIT_DISABLE };
 
@@ -48,65 +40,72 @@ struct edit_result {
 	char *elsewhere;         /* NOT_FOUND: path of a level that maps it, or NULL */
 };
 
-/* Apply RQ to the document OLD of LEN bytes, or build a new one when OLD is
- * NULL.  OLD must already be a valid mapping file, UTF-16 aside (refused).
- * Every byte of OLD that the edit does not concern is kept. */
-enum edit_status edit_apply(const char *old, size_t len, const struct edit_request *rq,
-			    struct edit_result *res);
+/* How to parse a document for RQ: its certificate as the one candidate, and
+ * every entry kept when a SHA-256 names it; with POSITIONS for edit_apply. */
+struct edit_load {
+	const unsigned char *der[1];
+	size_t len[1];
+	struct mapfile_params p;
+};
+void edit_load_init(struct edit_load *l, const struct edit_request *rq, int positions);
+
+/* The <add>s for RQ's certificate in the <oneToOneMappings> of RQ's level, in
+ * a model parsed as edit_load_init says: how many, and the last one (its
+ * span when parsed with positions, else MF_NO_SPAN). */
+struct edit_hit {
+	size_t count;
+	const struct mapfile_entry *entry;
+	uint32_t span;
+};
+/* 0, or -1 when memory runs out. */
+int edit_find(const struct mapfile *mf, const struct edit_request *rq, struct edit_hit *hit);
+
+/* Apply RQ to the document OLD of LEN bytes, whose model MF was parsed as
+ * edit_load_init says with positions, or build a new document when OLD is
+ * NULL (MF is then NULL too). */
+enum edit_status edit_apply(const char *old, size_t len, const struct mapfile *mf,
+			    const struct edit_request *rq, struct edit_result *res);
 void edit_result_free(struct edit_result *res);
 
-/* What BUF holds for RQ's certificate at RQ's level: the number of entries
- * for it in that level's <oneToOneMappings>, and the last one's enabled flag
- * (default true) and userName (a copy, NULL when absent).  For the check of
- * a result before it replaces the file.  Returns 0, or -1 when BUF cannot be
- * parsed or memory runs out. */
-struct edit_probe {
+/* ---------------------------------------------------------------- edit_m2o.c */
+
+/* One rule of a new mapping: certificateField, certificateSubField (as
+ * certname knows it) and matchCriteria. */
+struct edit_rule {
+	enum mapfile_field field;
+	const char *subfield;
+	const char *criteria;
+};
+
+/* A many-to-one mapping of a location's level, named without case. */
+struct edit_mapping {
+	enum edit_op op;
+	const char *location;        /* as -l gave it; "" is the top level */
+	const char *name;
+	/* add: */
+	const char *user;            /* the userName of an Allow mapping, UTF-8 */
+	const char *description;     /* or NULL */
+	int deny;                    /* permissionMode="Deny" */
+	int disabled;                /* enabled="false" */
+	int case_insensitive;        /* compareCaseSensitive="false" on every rule */
+	const struct edit_rule *rules;
+	size_t nrules;
+};
+
+/* The <add>s named RQ's name in the <manyToOneMappings> of RQ's level: how
+ * many, and the last one (its span when parsed with positions). */
+struct edit_mapping_hit {
 	size_t count;
-	int enabled;
-	char *user;
+	const struct mapfile_mapping *mapping;
+	uint32_t span;
 };
-int edit_probe(const char *buf, size_t len, const struct edit_request *rq,
-	       struct edit_probe *out);
+void edit_mapping_find(const struct mapfile *mf, const struct edit_mapping *rq,
+		       struct edit_mapping_hit *hit);
 
-/* ---------------------------------------------------------------- commit.c */
-
-/* An edit in progress: the lock and what the file held when it was taken. */
-struct commit {
-	const char *path;
-	char *dir, *base;
-	int dirfd, lockfd;
-	int exists;
-	struct stat st;          /* of the file read, when it exists */
-	char *old;               /* its bytes (NUL-terminated), NULL when it does not exist */
-	size_t old_len;
-};
-
-/* Take the exclusive lock of PATH, remove what editors killed mid-edit left
- * behind, and read PATH as the module does (no link, root-owned, not
- * writable by others, size limit).  A missing file is an error unless
- * CREATE.  Errors are printed; returns 0 or -1 (commit_end either way). */
-int commit_begin(struct commit *c, const char *path, int create);
-
-/* Look at the parsed result: 0 to go on, or -1 after printing why not. */
-typedef int (*commit_check_fn)(void *ctx, const struct mapfile *mf, const char *buf,
-			       size_t len);
-
-/* Validate BUF (mapfile_parse_buffer with P, then CHECK), write it to a
- * temporary file beside PATH, fsync it, give it the original's owner and
- * mode (root and 0644 for a new file), rename it over PATH and fsync the
- * directory.  Errors are printed; returns 0, or -1 with PATH as it was. */
-int commit_replace(struct commit *c, const char *buf, size_t len,
-		   const struct mapfile_params *p, commit_check_fn check, void *ctx);
-
-/* Release the lock and free C. */
-void commit_end(struct commit *c);
-
-/* --------------------------------------------------------------- tokread.c */
-
-/* The certificate of a token that CERT "pkcs11:" names: every certificate of
- * every token is listed through pam_certmap_token with PKCS#11 module MODULE;
- * one is taken, the INDEXth (from 1) when INDEX > 0.  Errors are printed;
- * returns 0 with C filled (cm_cert_free it), or -1. */
-int tokread_cert(const char *module, long index, struct cm_cert *c);
+/* As edit_apply, for a mapping: add appends a canonical <add> with its
+ * <rules>; remove takes the whole element; enable and disable set its
+ * enabled attribute.  MF was parsed with positions. */
+enum edit_status edit_mapping_apply(const char *old, size_t len, const struct mapfile *mf,
+				    const struct edit_mapping *rq, struct edit_result *res);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "certmap/commit.h"
 #include "certmap/edit.h"
 #include "certmap/sync.h"
 
@@ -247,6 +248,10 @@ static int place_region(const struct sync_doc *d, struct layout *l, struct edit_
 {
 	static const unsigned char mark[] = PLACEHOLDER;
 	struct edit_request rq;
+	struct edit_load ld;
+	struct mapfile *mf = NULL;
+	struct mapfile_error err;
+	enum edit_status st;
 	size_t from = 0;
 	const char *hit;
 	char canon[64];
@@ -257,7 +262,17 @@ static int place_region(const struct sync_doc *d, struct layout *l, struct edit_
 	rq.der = mark;
 	rq.der_len = sizeof(mark) - 1;
 	rq.user = PLACEHOLDER;
-	switch (edit_apply(d->old, d->old_len, &rq, res)) {
+	edit_load_init(&ld, &rq, 1);
+	/* The editor splices at the positions of the parser's reading of the file. */
+	if (d->old != NULL &&
+	    mapfile_parse_buffer(d->old, d->old_len, &ld.p, &mf, &err) != MAPFILE_OK) {
+		snprintf(why, whylen, "%s", err.status == MAPFILE_NOMEM ? "out of memory" :
+			 err.reason);
+		return -1;
+	}
+	st = edit_apply(d->old, d->old_len, mf, &rq, res);
+	mapfile_free(mf);
+	switch (st) {
 	case EDIT_OK:
 		break;
 	case EDIT_NOMEM:

@@ -11,7 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "cert.h"
-#include "certmap/edit.h"
+#include "certmap/tokread.h"
 #include "options.h"
 #include "subproc.h"
 #include "tokparse.h"

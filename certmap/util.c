@@ -14,6 +14,7 @@
 #include <openssl/asn1.h>
 #include <openssl/crypto.h>
 
+#include "account.h"
 #include "cert.h"
 #include "certmap/cmd.h"
 
@@ -139,6 +140,22 @@ enum mapfile_status cm_load(const struct global *g, const struct cm_cert *c, int
 	return mapfile_load(g->mapfile, &p, mf, err);
 }
 
+int cm_query(const struct global *g, const struct mapfile *mf, const struct cm_cert *c,
+	     struct mapfile_answer *ans)
+{
+	switch (mapfile_query_cert(mf, g->location, 0, c->x509, ans)) {
+	case MAPFILE_OK:
+		return 0;
+	case MAPFILE_NOMEM:
+		cm_err("out of memory");
+		return -1;
+	default:
+		cm_err("%s: the certificate's subject or issuer cannot be read for the many-to-one "
+		       "mappings", c->name);
+		return -1;
+	}
+}
+
 const char *cm_error_reason(const struct mapfile_error *err)
 {
 	if (err->reason[0])
@@ -167,6 +184,27 @@ void cm_print_load_error(const char *path, const struct mapfile_error *err)
 		cm_err("%s:%lu:%lu: %s", path, err->line, err->column, cm_error_reason(err));
 	else
 		cm_err("%s: %s", path, cm_error_reason(err));
+}
+
+int cm_names_tried(const char *user, const char *domain, char *buf, size_t len)
+{
+	char qu[160], qd[160];
+	int nomem = 0;
+	char *bare = account_bare_name(user, domain, NULL, &nomem);
+
+	buf[0] = '\0';
+	if (bare != NULL) {
+		char qb[160];
+
+		snprintf(buf, len, ": tried %s and %s", cm_quote(user, qu, sizeof(qu)),
+			 cm_quote(bare, qb, sizeof(qb)));
+	} else if (strchr(user, '\\') != NULL || strchr(user, '@') != NULL)
+		snprintf(buf, len, ": tried %s only; its domain part is dropped when the domain is "
+			 "'.', the defaultLogonDomain (%s here), or pam_certmap's domain= option",
+			 cm_quote(user, qu, sizeof(qu)),
+			 domain != NULL ? cm_quote(domain, qd, sizeof(qd)) : "none");
+	free(bare);
+	return nomem ? -1 : 0;
 }
 
 const char *cm_quote(const char *s, char *buf, size_t len)

@@ -359,6 +359,12 @@ xml_add() {
 	printf '<add certificate="%s" userName="%s" %s/>\n' "$(pki_b64 "$1")" "$2" "${3:-}"
 }
 
+# xml_rule FIELD SUBFIELD CRITERIA [MORE ATTRIBUTES]: one rule <add> of a many-to-one mapping.
+xml_rule() {
+	printf '<add certificateField="%s" certificateSubField="%s" matchCriteria="%s" %s/>' \
+		"$1" "$2" "$3" "${4:-}"
+}
+
 # map_simple PATH [SECTION ATTRIBUTES] < ADD LINES: a bare, enabled section.
 map_simple() {
 	{
@@ -369,6 +375,27 @@ map_simple() {
 		echo '</oneToOneMappings>'
 		echo '</iisClientCertificateMappingAuthentication>'
 	} | mapfile_write "$1"
+}
+
+# ---------------------------------------------------------------- certmap
+
+# need_certmap [users]: CERTMAP is the built tool, and cm ARGS... runs it (under the memory
+# checker) with rc, $T/out and $T/err holding the outcome; with "users", through nss_wrapper
+# with the test users, as account look-ups need.
+need_certmap() {
+	CERTMAP=$top_builddir/certmap/certmap
+	[ -x "$CERTMAP" ] || bail "$CERTMAP not built"
+	CM_PRELOAD=""
+	if [ "${1:-}" = users ]; then
+		[ -n "$NSS_WRAPPER_LIB" ] && [ -f "$NSS_WRAPPER_LIB" ] || skip_all "nss_wrapper not found"
+		CM_PRELOAD="$PRELOAD_FIRST $NSS_WRAPPER_LIB"
+	fi
+	umask 022
+}
+
+cm() {
+	env LD_PRELOAD="$CM_PRELOAD" $MEMCHECK "$CERTMAP" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
 }
 
 # ---------------------------------------------------------------- PAM codes

@@ -67,6 +67,23 @@ pki_cert() {
 	[ -s "$PKI/$_n.pem" ]
 }
 
+# pki_issue OUT KEYFILE SUBJECT [STARTDATE ENDDATE]: a client certificate for KEYFILE with the
+# whole SUBJECT in its order (as -subj writes it: "/O=Example/OU=Staff/CN=alice"), issued by
+# the CA of $PKI; dates as pki_cert's.  For the subject and issuer rules of many-to-one mappings.
+pki_issue() {
+	_pi_out=$1 _pi_key=$2 _pi_subj=$3
+	shift 3
+	_pi_dates="-startdate $(date -u -d '1 day ago' +%Y%m%d%H%M%SZ)"
+	[ $# -eq 2 ] && _pi_dates="-startdate $1 -enddate $2"
+	openssl req -config "$PKI/ca.cnf" -new -key "$_pi_key" -subj "/CN=unused" \
+		-out "$_pi_out.csr" 2>/dev/null || return 1
+	# -preserveDN: the policy would drop the attributes it does not name (OU, DC ...)
+	# shellcheck disable=SC2086 # $_pi_dates holds options, split on purpose
+	openssl ca -config "$PKI/ca.cnf" -batch -notext -preserveDN $_pi_dates -subj "$_pi_subj" \
+		-in "$_pi_out.csr" -out "$_pi_out" >/dev/null 2>&1 || return 1
+	[ -s "$_pi_out" ]
+}
+
 # The standard set: a valid certificate for each test user and for nobody, two that
 # nobody will map (mallory, zed), one expired, one not yet valid.
 pki_make_all() {

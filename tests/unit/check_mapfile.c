@@ -394,7 +394,8 @@ START_TEST(test_accept_other_elements_ignored)
 	doc = xasprintf(
 		"<configuration xmlns=\"http://schemas.microsoft.com/.NetConfiguration/v2.0\">\n"
 		"<appSettings>free text here<add key=\"k\" value=\"v\" /></appSettings>\n"
-		"<system.web><oneToOneMappings><remove x=\"1\" /></oneToOneMappings></system.web>\n"
+		"<system.web><authentication mode=\"Windows\"><forms><remove x=\"1\" /></forms>"
+		"</authentication></system.web>\n"
 		"<system.webServer>\n"
 		"<modules runAllManagedModulesForAllRequests=\"True\" />\n"
 		"<security>\n"
@@ -1212,6 +1213,37 @@ START_TEST(test_misplaced_section_is_invalid)
 }
 END_TEST
 
+/* SPEC 2.3: a collection anywhere but directly in the section is an error
+ * naming the element and its line, as IIS's "Unrecognized element". */
+START_TEST(test_misplaced_collection_is_invalid)
+{
+	struct mapfile_error err;
+
+	/* Under the AD-mapping section, as an LLM-written README has it. */
+	expect_invalid("<configuration>\n" AUTH_OPEN "<clientCertificateMappingAuthentication "
+		       "enabled=\"true\">\n<oneToOneMappings>\n<add userName=\"a\" "
+		       "certificate=\"QUJD\" />\n</oneToOneMappings>\n"
+		       "</clientCertificateMappingAuthentication>\n" AUTH_CLOSE "</configuration>\n",
+		       NULL, 6, "oneToOneMappings", &err);
+	ck_assert_msg(strstr(err.reason, "clientCertificateMappingAuthentication") != NULL,
+		      "the parent is not named: %s", err.reason);
+	/* Deeper down, in a location. */
+	expect_invalid("<configuration>\n<location path=\"x\">\n<system.webServer>\n"
+		       "<a><b>\n<manyToOneMappings />\n</b></a>\n</system.webServer>\n</location>\n"
+		       "</configuration>\n", NULL, 5, "manyToOneMappings", &err);
+	ck_assert_msg(strstr(err.reason, "<b>") != NULL, "the parent is not named: %s",
+		      err.reason);
+	/* Under <authentication>, beside the section. */
+	expect_invalid("<configuration>\n" AUTH_OPEN "<" SEC " enabled=\"true\" />\n"
+		       "<oneToOneMappings />\n" AUTH_CLOSE "</configuration>\n", NULL, 6,
+		       "oneToOneMappings", NULL);
+	/* Other elements of those names' neighbours are still skipped. */
+	ck_assert_int_eq(parse_status("<configuration>\n" AUTH_OPEN
+				      "<clientCertificateMappingAuthentication enabled=\"true\" />\n"
+				      AUTH_CLOSE "</configuration>\n"), MAPFILE_OK);
+}
+END_TEST
+
 START_TEST(test_nested_location_is_invalid)
 {
 	expect_invalid("<configuration>\n<location path=\"a\">\n<location path=\"b\">\n"
@@ -1703,9 +1735,38 @@ START_TEST(test_match_dead_entries_never_match)
 }
 END_TEST
 
+/* Microsoft's own placeholders are text, not base64url or a stray character. */
+START_TEST(test_match_dead_placeholders_are_text)
+{
+	static const char *const text[] = {
+		"Base64-Encoded-Certificate-Data", "CERTIFICATE_BLOB", "[Certificate Thumbprint]",
+		"&lt;base64 certificate&gt;", "your_certificate_here",
+	};
+	struct mapfile_params p = { .keep_all = 1 };
+	struct seen seen;
+
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
+		char *doc = xasprintf("<" SEC " enabled=\"true\"><oneToOneMappings>"
+				      "<add userName=\"u\" certificate=\"%s\" /></oneToOneMappings>"
+				      "</" SEC ">", text[i]);
+		struct mapfile *mf = parse_ok(doc, &p);
+
+		memset(&seen, 0, sizeof(seen));
+		mapfile_foreach_entry(mf, seen_add, &seen);
+		ck_assert_uint_eq(seen.n, 1);
+		ck_assert_msg(seen.e[0].dead == MAPFILE_DEAD_TEXT, "%s: dead %d", text[i],
+			      (int)seen.e[0].dead);
+		mapfile_free(mf);
+		free(doc);
+	}
+	ck_assert_msg(reason_has(mapfile_dead_reason(MAPFILE_DEAD_TEXT), "not base64"),
+		      "%s", mapfile_dead_reason(MAPFILE_DEAD_TEXT));
+}
+END_TEST
+
 START_TEST(test_match_dead_reason_words)
 {
-	for (int d = MAPFILE_DEAD_EMPTY; d <= MAPFILE_DEAD_CHARACTER; d++) {
+	for (int d = MAPFILE_DEAD_EMPTY; d <= MAPFILE_DEAD_TEXT; d++) {
 		const char *r = mapfile_dead_reason((enum mapfile_dead)d);
 		const char *h = mapfile_dead_hint((enum mapfile_dead)d);
 
@@ -2161,7 +2222,7 @@ START_TEST(test_explain_says_something)
 	cands_make(&cs, 1);
 	doc = xasprintf(SEC_ONE("alice"), cs.b64[0]);
 	mf = parse_ok(doc, &cs.p);
-	mapfile_explain(mf, "svc", 0, count_lines, &n);
+	mapfile_explain(mf, "svc", 0, NULL, count_lines, &n);
 	ck_assert_uint_gt(n, 0);
 	mapfile_free(mf);
 	free(doc);
@@ -2610,6 +2671,7 @@ Suite *unit_suite(void)
 	tcase_add_test(ref, test_child_element_at_most_once);
 	tcase_add_test(ref, test_text_only_whitespace_in_section);
 	tcase_add_test(ref, test_misplaced_section_is_invalid);
+	tcase_add_test(ref, test_misplaced_collection_is_invalid);
 	tcase_add_test(ref, test_nested_location_is_invalid);
 	tcase_add_test(ref, test_section_twice_at_one_level);
 	tcase_add_test(ref, test_locations_without_section_do_not_count);
@@ -2629,6 +2691,7 @@ Suite *unit_suite(void)
 	tcase_add_test(mat, test_match_whitespace_removed);
 	tcase_add_test(mat, test_match_user_name_verbatim);
 	tcase_add_test(mat, test_match_dead_entries_never_match);
+	tcase_add_test(mat, test_match_dead_placeholders_are_text);
 	tcase_add_test(mat, test_match_dead_reason_words);
 	tcase_add_test(mat, test_match_whitespace_variants_invalid);
 	tcase_add_test(mat, test_match_whitespace_variant_inherited_invalid);

@@ -1,0 +1,42 @@
+/* commit.h - replacing the mapping file safely: one editor at a time under a
+ * lock, the new bytes validated, written beside the file, renamed over it. */
+#ifndef CERTMAP_COMMIT_H
+#define CERTMAP_COMMIT_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "mapfile.h"
+
+/* An edit in progress: the lock and what the file held when it was taken. */
+struct commit {
+	const char *path;
+	char *dir, *base;
+	int dirfd, lockfd;
+	int exists;
+	struct stat st;          /* of the file read, when it exists */
+	char *old;               /* its bytes (NUL-terminated), NULL when it does not exist */
+	size_t old_len;
+};
+
+/* Take the exclusive lock of PATH, remove what editors killed mid-edit left
+ * behind, and read PATH as the module does (no link, root-owned, not
+ * writable by others, size limit).  A missing file is an error unless
+ * CREATE.  Errors are printed; returns 0 or -1 (commit_end either way). */
+int commit_begin(struct commit *c, const char *path, int create);
+
+/* Look at the parsed result: 0 to go on, or -1 after printing why not. */
+typedef int (*commit_check_fn)(void *ctx, const struct mapfile *mf, const char *buf,
+			       size_t len);
+
+/* Validate BUF (mapfile_parse_buffer with P, then CHECK), write it to a
+ * temporary file beside PATH, fsync it, give it the original's owner and
+ * mode (root and 0644 for a new file), rename it over PATH and fsync the
+ * directory.  Errors are printed; returns 0, or -1 with PATH as it was. */
+int commit_replace(struct commit *c, const char *buf, size_t len,
+		   const struct mapfile_params *p, commit_check_fn check, void *ctx);
+
+/* Release the lock and free C. */
+void commit_end(struct commit *c);
+
+#endif
