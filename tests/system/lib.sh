@@ -22,23 +22,19 @@ export PATH
 unset LD_PRELOAD NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP PAM_WRAPPER PAM_WRAPPER_SERVICE_DIR \
 	SOFTHSM2_CONF SSL_CLIENT_CERT CK_TAP_LOG_FILE_NAME
 
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP system tests need root: they install packages, add users and" \
-		"write /etc/pam.d (run them as root, e.g. in CI)"
-	exit 0
-fi
-# The memory-checker passes (scripts/check-sanitizers, scripts/check-valgrind) cannot follow
-# setuid programs and the daemons these tests start; the plain run has them.
-if [ -n "${CERTMAP_TEST_ASAN:-}${CERTMAP_TEST_VALGRIND:-}" ]; then
-	echo "1..0 # SKIP setuid programs and system daemons run neither under valgrind nor" \
-		"with libasan preloaded: the plain run has these tests"
-	exit 0
-fi
-
 # ---------------------------------------------------------------- TAP
 
 # shellcheck disable=SC1091 # found through $top_srcdir
 . "$top_srcdir/tests/tap.sh"
+
+[ "$(id -u)" = 0 ] ||
+	skip_all "system tests need root: they install packages, add users and write" \
+		"/etc/pam.d (run them as root, e.g. in CI)"
+# The memory-checker passes (scripts/check-sanitizers, scripts/check-valgrind) cannot follow
+# setuid programs and the daemons these tests start; the plain run has them.
+[ -z "${CERTMAP_TEST_ASAN:-}${CERTMAP_TEST_VALGRIND:-}" ] ||
+	skip_all "setuid programs and system daemons run neither under valgrind nor with" \
+		"libasan preloaded: the plain run has these tests"
 
 # A failure shows what was logged since the last log_mark.
 tap_notok_hook() {
@@ -397,36 +393,6 @@ map_simple() {
 # xml_add CERTFILE USERNAME [MORE ATTRIBUTES]: one <add> line for the certificate.
 xml_add() {
 	printf '<add certificate="%s" userName="%s" %s/>\n' "$(pki_b64 "$1")" "$2" "${3:-}"
-}
-
-# ---------------------------------------------------------------- checks
-
-# t_eq NAME WANT GOT [DIAGNOSTIC LINE]...
-t_eq() {
-	if [ "$2" = "$3" ]; then
-		tap_ok "$1"
-	else
-		_n=$1 _w=$2 _g=$3
-		shift 3
-		tap_notok "$_n" "want: $_w" "got:  $_g" "$@"
-	fi
-}
-
-# t_has NAME TEXT FILE / t_lacks NAME TEXT FILE: FILE holds TEXT, or does not.
-t_has() {
-	if grep -qF -- "$2" "$3"; then
-		tap_ok "$1"
-	else
-		tap_notok "$1" "want in the output: $2" "got:" "$(cat "$3")"
-	fi
-}
-
-t_lacks() {
-	if grep -qF -- "$2" "$3"; then
-		tap_notok "$1" "not wanted in the output: $2" "got:" "$(cat "$3")"
-	else
-		tap_ok "$1"
-	fi
 }
 
 # sys_end: undo everything now, check that nothing was left, print the plan and the time.
