@@ -5,7 +5,9 @@
 #     . "$top_srcdir/tests/system/lib.sh"
 # with top_srcdir and top_builddir set (make check sets them; by hand, see the README).
 #
-# A script runs only as root (otherwise it reports "1..0 # SKIP").  It installs missing
+# A script runs only as root (otherwise it reports "1..0 # SKIP"), and not when make check
+# has CERTMAP_SYSTEM_TESTS=no (configure --disable-system-tests, make check
+# SYSTEM_TESTS=no: a package build, make distcheck).  It installs missing
 # Debian packages with apt-get, keeps its files in a private directory $D under /run (or
 # /var/lib), saves every system file before it writes it, and at the end restores them,
 # deletes its users, stops its daemons, and checks that the machine is as it found it (the
@@ -27,6 +29,9 @@ unset LD_PRELOAD NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP PAM_WRAPPER PAM_WRAPPER_SE
 # shellcheck disable=SC1091 # found through $top_srcdir
 . "$top_srcdir/tests/tap.sh"
 
+[ "${CERTMAP_SYSTEM_TESTS:-yes}" != no ] ||
+	skip_all "system tests turned off (configure --disable-system-tests, or make check" \
+		"SYSTEM_TESTS=no)"
 [ "$(id -u)" = 0 ] ||
 	skip_all "system tests need root: they install packages, add users and write" \
 		"/etc/pam.d (run them as root, e.g. in CI)"
