@@ -78,7 +78,8 @@ log_new() {
 # ---------------------------------------------------------------- the undo list
 
 # Each change pushes one line on $UNDO ("restore SAVED PATH", "remove PATH", "rmdir PATH",
-# "user NAME", "daemon PID NAME", "tmux SOCKET"); sys_undo replays them newest first.
+# "user NAME", "daemon PID NAME", "tmux SOCKET", "purge PACKAGE"); sys_undo replays them
+# newest first.
 D=""
 UNDO=$(mktemp /tmp/certmap-system-undo.XXXXXX) || bail "mktemp failed"
 SYS_UNDONE=no
@@ -130,6 +131,10 @@ undo_one() {
 	rmdir) rm -rf --one-file-system -- "$2" ;;
 	daemon) stop_pid "$2" ;;
 	tmux) tmux -S "$2" kill-server 2>/dev/null; rm -f -- "$2" ;;
+	purge)
+		dpkg-query -W "$2" >/dev/null 2>&1 &&
+			DEBIAN_FRONTEND=noninteractive dpkg --purge "$2" >/dev/null 2>&1
+		;;
 	user)
 		# whatever the tests started as this user (a login shell, sshd's session) goes first
 		_uid=$(id -u "$2" 2>/dev/null)
