@@ -18,10 +18,10 @@ export LC_ALL
 # the tests decide where certificates are
 unset SSL_CLIENT_CERT HTTP_X_CLIENT_CERT
 
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root"
-	exit 0
-fi
+# shellcheck disable=SC1091 # found through $top_srcdir
+. "$top_srcdir/tests/tap.sh"
+
+[ "$(id -u)" = 0 ] || skip_all "needs root"
 
 if [ -z "${CERTMAP_TEST_NS:-}" ]; then
 	CERTMAP_TEST_NS=no
@@ -43,9 +43,6 @@ PAMDRIVE=$top_builddir/tests/pamdrive
 SYSLOGD=$top_builddir/tests/syslogd
 
 # ---------------------------------------------------------------- TAP
-
-# shellcheck disable=SC1091 # found through $top_srcdir
-. "$top_srcdir/tests/tap.sh"
 
 # Under a memory checker, one more test before the plan: no process of the script had an
 # error reported.
@@ -472,16 +469,24 @@ drive_check() {
 t_tester() {
 	_tt_name=$1 _tt_code=$2 _tt_svc=$3 _tt_user=$4
 	shift 4
+	t_pamtester "$_tt_name" "$_tt_code" \
+		wrapped env "$@" $MEMCHECK pamtester "$_tt_svc" "$_tt_user" authenticate
+}
+
+# t_pamtester NAME CODE COMMAND...: pamtester, somewhere in COMMAND, reports CODE.
+t_pamtester() {
+	_tp_name=$1 _tp_code=$2
+	shift 2
 	log_mark
-	_tt_out=$(wrapped env "$@" $MEMCHECK pamtester "$_tt_svc" "$_tt_user" authenticate 2>&1)
-	_tt_rc=$?
-	_tt_want=0
-	[ "$_tt_code" = PAM_SUCCESS ] || _tt_want=1
-	if [ "$_tt_rc" = "$_tt_want" ] &&
-		printf '%s\n' "$_tt_out" | grep -qxF -- "pamtester: $(code_text "$_tt_code")"; then
-		tap_ok "$_tt_name"
+	_tp_out=$("$@" 2>&1)
+	_tp_rc=$?
+	_tp_want=0
+	[ "$_tp_code" = PAM_SUCCESS ] || _tp_want=1
+	if [ "$_tp_rc" = "$_tp_want" ] &&
+		printf '%s\n' "$_tp_out" | grep -qxF -- "pamtester: $(code_text "$_tp_code")"; then
+		tap_ok "$_tp_name"
 	else
-		tap_notok "$_tt_name" "want: pamtester: $(code_text "$_tt_code") (exit $_tt_want)" \
-			"got exit $_tt_rc:" "$_tt_out"
+		tap_notok "$_tp_name" "want: pamtester: $(code_text "$_tp_code") (exit $_tp_want)" \
+			"got exit $_tp_rc:" "$_tp_out"
 	fi
 }

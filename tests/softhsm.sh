@@ -181,7 +181,7 @@ command -v stdbuf >/dev/null 2>&1 && STDBUF="stdbuf -o0"
 
 # tok_run INPUT SERVICE USER [VAR=VALUE]...: pamtester SERVICE USER $TOK_OP under pam_wrapper,
 # INPUT (lines, e.g. the PIN) on its stdin, "-" for none (stdin at end of file).
-# Sets TOK_OUT (stdout and stderr), TOK_RC (exit status), TOK_MS (wall time in ms).
+# Sets TOK_OUT (stdout and stderr, also in $T/tok.out), TOK_RC (exit status), TOK_MS (wall time in ms).
 tok_run() {
 	_tr_in=$1 _tr_svc=$2 _tr_user=$3
 	shift 3
@@ -200,11 +200,11 @@ tok_run() {
 	# pamtester prints prompts and errors on stderr, information on stdout: unbuffered, so
 	# the order of the messages is kept in the one file
 	wrapped env "$@" $STDBUF $_tr_mc pamtester "$_tr_svc" "$_tr_user" "$TOK_OP" < "$_tr_in" \
-		> "$T/out" 2>&1
+		> "$T/tok.out" 2>&1
 	TOK_RC=$?
 	_tr_t1=$(date +%s%N)
 	TOK_MS=$(((_tr_t1 - _tr_t0) / 1000000))
-	TOK_OUT=$(cat "$T/out")
+	TOK_OUT=$(cat "$T/tok.out")
 }
 
 # The text after the last "pamtester: " of the output: a prompt without a newline may
@@ -234,21 +234,8 @@ t_tok() {
 }
 
 # t_out NAME TEXT: the last run's output holds TEXT; t_no_out NAME TEXT: it does not.
-t_out() {
-	if printf '%s\n' "$TOK_OUT" | grep -qF -- "$2"; then
-		tap_ok "$1"
-	else
-		tap_notok "$1" "want in the output: $2" "got:" "$TOK_OUT"
-	fi
-}
-
-t_no_out() {
-	if printf '%s\n' "$TOK_OUT" | grep -qF -- "$2"; then
-		tap_notok "$1" "not wanted in the output: $2" "got:" "$TOK_OUT"
-	else
-		tap_ok "$1"
-	fi
-}
+t_out() { t_has "$1" "$2" "$T/tok.out"; }
+t_no_out() { t_lacks "$1" "$2" "$T/tok.out"; }
 
 # t_prompt NAME LABEL: the last run asked "PIN for LABEL: "; t_no_prompt NAME: it asked
 # for no PIN at all.

@@ -93,3 +93,34 @@ nowhere() { ! grep -qF -- "$1" "$T/out" "$T/err"; }
 out_lines() { [ "$(wc -l <"$T/out")" -eq "$1" ]; }
 # out_is_file F: stdout is exactly the content of F
 out_is_file() { cmp -s "$1" "$T/out"; }
+
+# ---------------------------------------------------------------- a value, a file
+
+# t_eq NAME WANT GOT [DIAGNOSTIC LINE]...: GOT is WANT.
+t_eq() {
+	if [ "$2" = "$3" ]; then
+		tap_ok "$1"
+	else
+		_te_n=$1 _te_w=$2 _te_g=$3
+		shift 3
+		tap_notok "$_te_n" "want: $_te_w" "got:  $_te_g" "$@"
+	fi
+}
+
+# t_has NAME TEXT FILE / t_lacks NAME TEXT FILE: FILE holds the fixed string TEXT, or does
+# not; a failure shows FILE.
+t_has() {
+	if grep -qF -- "$2" "$3"; then
+		tap_ok "$1"
+	else
+		tap_notok "$1" "want in the output: $2" "got:" "$(cat "$3")"
+	fi
+}
+
+t_lacks() {
+	if grep -qF -- "$2" "$3"; then
+		tap_notok "$1" "not wanted in the output: $2" "got:" "$(cat "$3")"
+	else
+		tap_ok "$1"
+	fi
+}

@@ -55,34 +55,16 @@ else
 	printf '%s\n' "$LINE" > "/etc/pam.d/$SVC" || bail "cannot write /etc/pam.d/$SVC"
 fi
 
-# t_run NAME CODE COMMAND...: pamtester, somewhere in COMMAND, reports CODE.
-t_run() {
-	_name=$1 _code=$2
-	shift 2
-	log_mark
-	_out=$("$@" 2>&1)
-	_rc=$?
-	_want=0
-	[ "$_code" = PAM_SUCCESS ] || _want=1
-	if [ "$_rc" = "$_want" ] &&
-		printf '%s\n' "$_out" | grep -qxF -- "pamtester: $(code_text "$_code")"; then
-		tap_ok "$_name"
-	else
-		tap_notok "$_name" "want: pamtester: $(code_text "$_code") (exit $_want)" \
-			"got exit $_rc:" "$_out"
-	fi
-}
-
-t_run "control: root runs the setuid copy, process_env is read" PAM_SUCCESS \
+t_pamtester "control: root runs the setuid copy, process_env is read" PAM_SUCCESS \
 	env SSL_CLIENT_CERT="$PEM" "$S/suid/pamtester" "$SVC" nobody authenticate
 t_log "control: root: granted" notice "$SVC" "granted: user 'nobody' location '$SVC'"
 
-t_run "control: nobody runs a plain copy, process_env is read" PAM_SUCCESS \
+t_pamtester "control: nobody runs a plain copy, process_env is read" PAM_SUCCESS \
 	env SSL_CLIENT_CERT="$PEM" setpriv --reuid=nobody --regid="$NOBODY_GROUP" \
 	--clear-groups "$S/plain/pamtester" "$SVC" nobody authenticate
 t_log "control: nobody: granted" notice "$SVC" "granted: user 'nobody' location '$SVC'"
 
-t_run "nobody runs the setuid copy: the environment is not read" PAM_AUTHINFO_UNAVAIL \
+t_pamtester "nobody runs the setuid copy: the environment is not read" PAM_AUTHINFO_UNAVAIL \
 	env SSL_CLIENT_CERT="$PEM" setpriv --reuid=nobody --regid="$NOBODY_GROUP" \
 	--clear-groups "$S/suid/pamtester" "$SVC" nobody authenticate
 t_log "nobody runs the setuid copy: variable is not set" warning "$SVC" \

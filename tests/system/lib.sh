@@ -5,7 +5,9 @@
 #     . "$top_srcdir/tests/system/lib.sh"
 # with top_srcdir and top_builddir set (make check sets them; by hand, see the README).
 #
-# A script runs only as root (otherwise it reports "1..0 # SKIP").  It installs missing
+# A script runs only as root (otherwise it reports "1..0 # SKIP"), and not when make check
+# has CERTMAP_SYSTEM_TESTS=no (configure --disable-system-tests, make check
+# SYSTEM_TESTS=no: a package build, make distcheck).  It installs missing
 # Debian packages with apt-get, keeps its files in a private directory $D under /run (or
 # /var/lib), saves every system file before it writes it, and at the end restores them,
 # deletes its users, stops its daemons, and checks that the machine is as it found it (the
@@ -22,23 +24,22 @@ export PATH
 unset LD_PRELOAD NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP PAM_WRAPPER PAM_WRAPPER_SERVICE_DIR \
 	SOFTHSM2_CONF SSL_CLIENT_CERT CK_TAP_LOG_FILE_NAME
 
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP system tests need root: they install packages, add users and" \
-		"write /etc/pam.d (run them as root, e.g. in CI)"
-	exit 0
-fi
-# The memory-checker passes (scripts/check-sanitizers, scripts/check-valgrind) cannot follow
-# setuid programs and the daemons these tests start; the plain run has them.
-if [ -n "${CERTMAP_TEST_ASAN:-}${CERTMAP_TEST_VALGRIND:-}" ]; then
-	echo "1..0 # SKIP setuid programs and system daemons run neither under valgrind nor" \
-		"with libasan preloaded: the plain run has these tests"
-	exit 0
-fi
-
 # ---------------------------------------------------------------- TAP
 
 # shellcheck disable=SC1091 # found through $top_srcdir
 . "$top_srcdir/tests/tap.sh"
+
+[ "${CERTMAP_SYSTEM_TESTS:-yes}" != no ] ||
+	skip_all "system tests turned off (configure --disable-system-tests, or make check" \
+		"SYSTEM_TESTS=no)"
+[ "$(id -u)" = 0 ] ||
+	skip_all "system tests need root: they install packages, add users and write" \
+		"/etc/pam.d (run them as root, e.g. in CI)"
+# The memory-checker passes (scripts/check-sanitizers, scripts/check-valgrind) cannot follow
+# setuid programs and the daemons these tests start; the plain run has them.
+[ -z "${CERTMAP_TEST_ASAN:-}${CERTMAP_TEST_VALGRIND:-}" ] ||
+	skip_all "setuid programs and system daemons run neither under valgrind nor with" \
+		"libasan preloaded: the plain run has these tests"
 
 # A failure shows what was logged since the last log_mark.
 tap_notok_hook() {
@@ -77,7 +78,8 @@ log_new() {
 # ---------------------------------------------------------------- the undo list
 
 # Each change pushes one line on $UNDO ("restore SAVED PATH", "remove PATH", "rmdir PATH",
-# "user NAME", "daemon PID NAME", "tmux SOCKET"); sys_undo replays them newest first.
+# "user NAME", "daemon PID NAME", "tmux SOCKET", "purge PACKAGE"); sys_undo replays them
+# newest first.
 D=""
 UNDO=$(mktemp /tmp/certmap-system-undo.XXXXXX) || bail "mktemp failed"
 SYS_UNDONE=no
@@ -129,6 +131,10 @@ undo_one() {
 	rmdir) rm -rf --one-file-system -- "$2" ;;
 	daemon) stop_pid "$2" ;;
 	tmux) tmux -S "$2" kill-server 2>/dev/null; rm -f -- "$2" ;;
+	purge)
+		dpkg-query -W "$2" >/dev/null 2>&1 &&
+			DEBIAN_FRONTEND=noninteractive dpkg --purge "$2" >/dev/null 2>&1
+		;;
 	user)
 		# whatever the tests started as this user (a login shell, sshd's session) goes first
 		_uid=$(id -u "$2" 2>/dev/null)
@@ -397,36 +403,6 @@ map_simple() {
 # xml_add CERTFILE USERNAME [MORE ATTRIBUTES]: one <add> line for the certificate.
 xml_add() {
 	printf '<add certificate="%s" userName="%s" %s/>\n' "$(pki_b64 "$1")" "$2" "${3:-}"
-}
-
-# ---------------------------------------------------------------- checks
-
-# t_eq NAME WANT GOT [DIAGNOSTIC LINE]...
-t_eq() {
-	if [ "$2" = "$3" ]; then
-		tap_ok "$1"
-	else
-		_n=$1 _w=$2 _g=$3
-		shift 3
-		tap_notok "$_n" "want: $_w" "got:  $_g" "$@"
-	fi
-}
-
-# t_has NAME TEXT FILE / t_lacks NAME TEXT FILE: FILE holds TEXT, or does not.
-t_has() {
-	if grep -qF -- "$2" "$3"; then
-		tap_ok "$1"
-	else
-		tap_notok "$1" "want in the output: $2" "got:" "$(cat "$3")"
-	fi
-}
-
-t_lacks() {
-	if grep -qF -- "$2" "$3"; then
-		tap_notok "$1" "not wanted in the output: $2" "got:" "$(cat "$3")"
-	else
-		tap_ok "$1"
-	fi
 }
 
 # sys_end: undo everything now, check that nothing was left, print the plan and the time.
