@@ -70,16 +70,16 @@ static int size_fits(const CK_MECHANISM_INFO *mi, uint32_t bits)
 	return bytes >= mi->ulMinKeySize && bytes <= mi->ulMaxKeySize;
 }
 
-/* The token's mechanisms; NULL when it will not say (then every row is
- * tried and C_SignInit decides). */
+/* The token's mechanisms (*N of them, perhaps none); NULL when it will not
+ * say (then every row is tried and C_SignInit decides). */
 static CK_MECHANISM_TYPE *mech_list(struct p11 *p, CK_SLOT_ID slot, CK_ULONG *n)
 {
 	CK_MECHANISM_TYPE *v;
 
 	*n = 0;
-	if (p->f->C_GetMechanismList(slot, NULL, n) != CKR_OK || *n == 0 || *n > 4096)
+	if (p->f->C_GetMechanismList(slot, NULL, n) != CKR_OK || *n > 4096)
 		return NULL;
-	v = calloc(*n, sizeof(*v));
+	v = calloc(*n ? *n : 1, sizeof(*v));
 	if (v != NULL && p->f->C_GetMechanismList(slot, v, n) == CKR_OK)
 		return v;
 	free(v);
