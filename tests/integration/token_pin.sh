@@ -127,6 +127,13 @@ TOK_OP=authenticate
 t_tok "PIN pad: a wrong PIN on the reader" PAM_AUTH_ERR - tp-shim alice SHIM_MODE=pinpad \
 	SHIM_PIN=$BADPIN
 t_tlog "PIN pad, wrong PIN: logged" warning tp-shim "denied: wrong PIN for token '$LABEL'"
+# The user types on the reader while the helper waits in C_Login: that wait is not bound by
+# token_timeout (the control: token_faults.sh's C_Login that hangs without a PIN pad).
+HELPER_TIMED=yes
+tok_svc tp-pad-slow $BASE pkcs11_module="$SHIM" token_timeout=1
+t_tok "PIN pad, 2 s to type the PIN, token_timeout=1" PAM_SUCCESS - tp-pad-slow alice \
+	SHIM_MODE=pinpad_slow SHIM_PIN=$PIN
+HELPER_TIMED=""
 
 # ---------------------------------------------------------------- token labels
 

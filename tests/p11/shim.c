@@ -28,6 +28,7 @@
  *   pinpad       the token reports CKF_PROTECTED_AUTHENTICATION_PATH; C_Login with no PIN
  *                logs in with $SHIM_PIN as if typed on the reader; one with a PIN fails
  *                with CKR_ARGUMENTS_BAD (the PIN must not pass through the host)
+ *   pinpad_slow  as pinpad, the user taking 2 seconds to type the PIN on the reader
  *   badsig       every signature comes back with its last byte changed
  *   gone_login   C_Login says CKR_DEVICE_REMOVED (the card pulled at the PIN prompt)
  *   gone_sign    C_Sign says CKR_DEVICE_REMOVED
@@ -50,6 +51,7 @@ enum shim_mode {
 	MODE_LOGGEDIN,
 	MODE_NOCONTEXT,
 	MODE_PINPAD,
+	MODE_PINPAD_SLOW,
 	MODE_BADSIG,
 	MODE_GONE_LOGIN,
 	MODE_GONE_SIGN,
@@ -72,6 +74,7 @@ static const char *const mode_names[] = {
 	[MODE_LOGGEDIN] = "loggedin",
 	[MODE_NOCONTEXT] = "nocontext",
 	[MODE_PINPAD] = "pinpad",
+	[MODE_PINPAD_SLOW] = "pinpad_slow",
 	[MODE_BADSIG] = "badsig",
 	[MODE_GONE_LOGIN] = "gone_login",
 	[MODE_GONE_SIGN] = "gone_sign",
@@ -141,6 +144,7 @@ static CK_FLAGS pin_flags(void)
 	case MODE_LOW:
 		return CKF_USER_PIN_COUNT_LOW;
 	case MODE_PINPAD:
+	case MODE_PINPAD_SLOW:
 		return CKF_PROTECTED_AUTHENTICATION_PATH;
 	default:
 		return 0;
@@ -219,6 +223,9 @@ static CK_RV shim_login(CK_SESSION_HANDLE session, CK_USER_TYPE user, CK_UTF8CHA
 	case MODE_GENERAL:
 		return CKR_GENERAL_ERROR;
 	case MODE_PINPAD:
+		return pinpad_login(session, user, pin);
+	case MODE_PINPAD_SLOW:
+		sleep(2);
 		return pinpad_login(session, user, pin);
 	case MODE_GONE_LOGIN:
 		return CKR_DEVICE_REMOVED;
