@@ -52,10 +52,10 @@ insert_after_prompt() {
 	: > "$CARD"
 	if tok_wait_out "PIN for waitcard: "; then
 		tap_ok "$1: the card is seen, its PIN asked"
+		tok_send $PIN
 	else
 		tap_notok "$1: the card is seen, its PIN asked" "$(cat "$T/out")"
 	fi
-	tok_send $PIN
 	tok_finish
 	tok_check "$1: authenticated" PAM_SUCCESS
 	_ti_n=$(grep -cF -- "$INSERT" "$T/out")
@@ -75,9 +75,12 @@ insert_after_prompt "no slot events: polling" 0
 t_trace "polling: no blocking wait" block 0
 t_trace "polling: the slot list was asked again and again" list 3
 
-# token_timeout bounds each answer of the helper, not the wait for the card.
+# token_timeout bounds each answer of the helper, not the wait for the card (a timed run:
+# under valgrind the helper is not followed, softhsm.sh).
+HELPER_TIMED=yes
 tok_svc tw-wait $BASE wait_for_card=30 token_timeout=1
 insert_after_prompt "token_timeout shorter than the wait" 0
+HELPER_TIMED=""
 
 # ---------------------------------------------------------------- the card already there
 
