@@ -18,12 +18,6 @@
  * not cope with them (nss_systemd aborts the process on a name of a few MB). */
 #define ACCOUNT_NAME_MAX ((size_t)1024)
 
-/* getpwnam_r(3) lists these as "the name was not found". */
-static int is_not_found(int err)
-{
-	return err == 0 || err == ENOENT || err == ESRCH || err == EBADF || err == EPERM;
-}
-
 static enum account_status lookup(const char *name, char **out)
 {
 	enum account_status st = ACCOUNT_NOMEM;
@@ -48,11 +42,17 @@ static enum account_status lookup(const char *name, char **out)
 		}
 		len = len * 2 > PWBUF_MAX ? PWBUF_MAX : len * 2;
 	}
+	/* Only 0 with no result is "no such user": glibc answers so when every
+	 * NSS service said NOTFOUND.  ENOENT, ESRCH, EBADF or EPERM (which
+	 * getpwnam_r(3) also lists for "not found") come from a service that
+	 * could not answer (sssd or a directory down): the account may well
+	 * exist, so it is an error, and "alice@DOMAIN" never falls back to a
+	 * local "alice" because a directory was down. */
 	if (res == NULL) {
-		if (err == ENOMEM)
-			st = ACCOUNT_NOMEM;
+		if (err == 0)
+			st = ACCOUNT_UNKNOWN;
 		else
-			st = is_not_found(err) ? ACCOUNT_UNKNOWN : ACCOUNT_ERROR;
+			st = err == ENOMEM ? ACCOUNT_NOMEM : ACCOUNT_ERROR;
 		goto out;
 	}
 	*out = strdup(res->pw_name);

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum opt_kind { OPT_FLAG, OPT_STRING, OPT_PATH, OPT_SOURCE, OPT_SECONDS, OPT_OCSP, OPT_URL };
+/* OPT_SECONDS is 1..OPTIONS_MAX_TIMEOUT; OPT_SECONDS0 also takes 0 ("off"). */
+enum opt_kind { OPT_FLAG, OPT_STRING, OPT_PATH, OPT_SOURCE, OPT_SECONDS, OPT_SECONDS0, OPT_OCSP,
+	OPT_URL };
 
 struct opt_def {
 	const char *name;
@@ -36,6 +38,7 @@ static const struct opt_def opt_defs[] = {
 	{ "pkcs11_module", OPT_PATH, OFF(pkcs11_module), ONLY_PKCS11 },
 	{ "token_label", OPT_STRING, OFF(token_label), ONLY_PKCS11 },
 	{ "token_timeout", OPT_SECONDS, OFF(token_timeout), ONLY_PKCS11 },
+	{ "wait_for_card", OPT_SECONDS0, OFF(wait_for_card), ONLY_PKCS11 },
 	{ "ca_file", OPT_PATH, OFF(ca_file), ANY_SOURCE },
 	{ "ca_dir", OPT_PATH, OFF(ca_dir), ANY_SOURCE },
 	{ "crl_file", OPT_PATH, OFF(crl_file), ANY_SOURCE },
@@ -56,21 +59,21 @@ static const struct opt_def *opt_find(const char *arg, size_t namelen)
 	return NULL;
 }
 
-static int opt_seconds(const char *arg, const char *value, int *out, char *err, size_t errlen)
+static int opt_seconds(const char *arg, const char *value, long min, int *out, char *err,
+		       size_t errlen)
 {
 	char *end = NULL;
-	long v;
+	long v = -1;
 
-	if (value == NULL || *value < '0' || *value > '9') {
-		snprintf(err, errlen, "malformed option '%s': a whole number of seconds, 1 to %d",
-			 arg, OPTIONS_MAX_TIMEOUT);
-		return -1;
+	if (value != NULL && *value >= '0' && *value <= '9') {
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (errno != 0 || *end != '\0')
+			v = -1;
 	}
-	errno = 0;
-	v = strtol(value, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 1 || v > OPTIONS_MAX_TIMEOUT) {
-		snprintf(err, errlen, "malformed option '%s': a whole number of seconds, 1 to %d",
-			 arg, OPTIONS_MAX_TIMEOUT);
+	if (v < min || v > OPTIONS_MAX_TIMEOUT) {
+		snprintf(err, errlen, "malformed option '%s': a whole number of seconds, %ld to %d",
+			 arg, min, OPTIONS_MAX_TIMEOUT);
 		return -1;
 	}
 	*out = (int)v;
@@ -132,7 +135,9 @@ static int opt_apply(const struct opt_def *d, const char *arg, const char *value
 		*(const char **)(void *)field = value;
 		return 0;
 	case OPT_SECONDS:
-		return opt_seconds(arg, value, (int *)(void *)field, err, errlen);
+	case OPT_SECONDS0:
+		return opt_seconds(arg, value, d->kind == OPT_SECONDS ? 1 : 0,
+				   (int *)(void *)field, err, errlen);
 	case OPT_OCSP:
 		return opt_ocsp(arg, value, o, err, errlen);
 	case OPT_URL:

@@ -21,6 +21,7 @@ struct options {
 	const char *pkcs11_module;  /* default DEFAULT_PKCS11_MODULE */
 	const char *token_label;    /* NULL: every token */
 	int token_timeout;          /* seconds, default OPTIONS_DEFAULT_TIMEOUT */
+	int wait_for_card;          /* seconds to wait for a token when none is there; 0 */
 	const char *ca_file, *ca_dir, *crl_file, *crl_dir;  /* NULL when not given */
 	enum trust_ocsp ocsp;       /* default off */
 	const char *ocsp_url;       /* NULL: the certificate's AIA */

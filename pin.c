@@ -1,5 +1,6 @@
-/* pin.c - the PIN from PAM_AUTHTOK or the conversation; every copy the
- * module makes is wiped, and none is stored as PAM_AUTHTOK. */
+/* pin.c - the PIN from PAM_AUTHTOK or the conversation, every copy the
+ * module makes wiped and none stored as PAM_AUTHTOK, and the messages about
+ * the token's PIN state. */
 #include "config.h"
 #include "pin.h"
 #include "tokproto.h"
@@ -27,11 +28,12 @@ static int pin_from_authtok(pam_handle_t *pamh, char **pin)
 	return *pin == NULL ? PAM_BUF_ERR : PAM_SUCCESS;
 }
 
-static int pin_prompt(pam_handle_t *pamh, const char *label, char **pin)
+int pin_ask(pam_handle_t *pamh, const char *label, char **pin)
 {
 	char *resp = NULL;
 	int rc;
 
+	*pin = NULL;
 	rc = pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &resp, "PIN for %s: ", label);
 	if (rc != PAM_SUCCESS) {
 		pin_free(resp);
@@ -45,16 +47,31 @@ static int pin_prompt(pam_handle_t *pamh, const char *label, char **pin)
 	return PAM_SUCCESS;
 }
 
-int pin_get(pam_handle_t *pamh, const struct options *o, const char *label, char **pin)
+int pin_get(pam_handle_t *pamh, const struct options *o, const char *label, char **pin,
+	    enum pin_source *src)
 {
 	*pin = NULL;
+	*src = PIN_TYPED;
 	if (o->use_first_pass || o->try_first_pass) {
 		int rc = pin_from_authtok(pamh, pin);
 
+		if (rc == PAM_SUCCESS)
+			*src = PIN_AUTHTOK;
 		if (rc != PAM_CRED_INSUFFICIENT || o->use_first_pass)
 			return rc;
 	}
-	return pin_prompt(pamh, label, pin);
+	return pin_ask(pamh, label, pin);
+}
+
+/* The tries left, as information: PAM_SILENT suppresses it. */
+static void tries_left(pam_handle_t *pamh, int flags, const char *label, unsigned token_flags)
+{
+	if (flags & PAM_SILENT)
+		return;
+	if (token_flags & TOK_FLAG_PIN_FINAL_TRY)
+		pam_info(pamh, "Last try before %s locks.", label);
+	else if (token_flags & TOK_FLAG_PIN_COUNT_LOW)
+		pam_info(pamh, "Few tries left for the PIN of %s.", label);
 }
 
 int pin_announce(pam_handle_t *pamh, int flags, const char *label, unsigned token_flags)
@@ -63,11 +80,35 @@ int pin_announce(pam_handle_t *pamh, int flags, const char *label, unsigned toke
 		pam_error(pamh, "The PIN of %s is locked.", label);
 		return PAM_MAXTRIES;
 	}
-	if (flags & PAM_SILENT)
-		return PAM_SUCCESS;
-	if (token_flags & TOK_FLAG_PIN_FINAL_TRY)
-		pam_info(pamh, "Last try before %s locks.", label);
-	else if (token_flags & TOK_FLAG_PIN_COUNT_LOW)
-		pam_info(pamh, "Few tries left for the PIN of %s.", label);
+	tries_left(pamh, flags, label, token_flags);
 	return PAM_SUCCESS;
+}
+
+void pin_pad_notice(pam_handle_t *pamh, const char *label)
+{
+	pam_info(pamh, "Enter the PIN of %s on the reader's keypad.", label);
+}
+
+void pin_refused(pam_handle_t *pamh, int flags, const char *label, uint32_t err,
+		 unsigned token_flags)
+{
+	switch (err) {
+	case TOK_E_PIN_EXPIRED:
+		pam_error(pamh, "The PIN of %s has expired: change it before logging in "
+			  "with the card.", label);
+		return;
+	case TOK_E_PIN_LOCKED:
+		pam_error(pamh, "The PIN of %s is now locked.", label);
+		return;
+	case TOK_E_PIN_INCORRECT:
+	case TOK_E_PIN_INVALID:
+	case TOK_E_LOGIN:
+		if (token_flags & TOK_FLAG_PIN_LOCKED)
+			pam_error(pamh, "The PIN of %s is now locked.", label);
+		else
+			tries_left(pamh, flags, label, token_flags);
+		return;
+	default:
+		return;
+	}
 }

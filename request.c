@@ -49,6 +49,10 @@ int request_load_mapfile(struct request *rq, const unsigned char *const *der,
 	struct mapfile_params p = { .cand_der = der, .cand_len = len, .ncand = n };
 	struct mapfile_error err;
 
+	/* Loaded again after the token signed (flow_token.c): the file as it
+	 * is now replaces the one read before the PIN prompt. */
+	mapfile_free(rq->mf);
+	rq->mf = NULL;
 	switch (mapfile_load(rq->opt->mapfile, &p, &rq->mf, &err)) {
 	case MAPFILE_OK:
 		return PAM_SUCCESS;

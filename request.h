@@ -28,7 +28,8 @@ struct request {
 int request_init(struct request *rq, pam_handle_t *pamh, int flags, const struct options *opt);
 void request_free(struct request *rq);
 
-/* Load the mapping file with these candidate certificates (DER); a PAM code. */
+/* Load the mapping file with these candidate certificates (DER), in place
+ * of any loaded before; a PAM code. */
 int request_load_mapfile(struct request *rq, const unsigned char *const *der,
 			 const size_t *len, size_t n);
 

@@ -1,8 +1,7 @@
 /* subproc.c - helper processes for the module: posix_spawn (the kernel shares
  * the caller's memory until the exec, so a 1 GiB display manager pays what a
  * small program pays), and a pidfd from the start, so a kill can never reach
- * a process that reused the helper's PID after the caller reaped it (where
- * the kernel has pidfds; without them, the PID as before). */
+ * a process that reused the helper's PID after the caller reaped it. */
 #include "config.h"
 #include "subproc.h"
 
@@ -96,11 +95,13 @@ int spawn_start(struct spawned *sp, const char *path, const char *name, char *co
 	close(sv[1]);
 	sv[1] = -1;
 	sp->fd = sv[0];
-	/* The helper waits for our first frame, so it is still there to be named. */
+	/* The helper waits for our first frame, so it is still there to be named.
+	 * Without pidfds (a kernel before 5.3; valgrind 3.19, Debian 12's, which
+	 * the test suite runs under) the PID serves, guarded (spawn_reap). */
 	sp->pidfd = pidfd_open(sp->pid, 0);
-	/* Without pidfds (kernels before 5.3, and valgrind 3.19, which refuses the
-	 * call) the PID is all there is: spawn_reap falls back to it. */
-	if (sp->pidfd < 0 && errno != ENOSYS) {
+	if (sp->pidfd < 0 && errno == ENOSYS)
+		return 0;
+	if (sp->pidfd < 0) {
 		int e = errno;
 
 		/* No kill by PID: with the socket closed the helper reads EOF
@@ -149,75 +150,75 @@ static int ended_within(int pidfd, int ms)
 	}
 }
 
-/* The PID-only fallback of spawn_reap: steps of 10 ms, then SIGKILL. */
-static int reap_by_pid(pid_t pid, int grace_ms, int *killed, int *status)
+/* Without a pidfd: is PID, still our unreaped child, running?  waitid with
+ * WNOWAIT looks without reaping; ECHILD means the caller reaped it. */
+static int pid_running(pid_t pid)
 {
-	pid_t r = 0;
+	siginfo_t si;
 
-	for (int waited = 0; grace_ms > 0 && waited < grace_ms && r == 0; waited += 10) {
-		r = waitpid(pid, status, WNOHANG);
-		if (r == 0)
-			nanosleep(&(struct timespec){ 0, 10L * 1000 * 1000 }, NULL);
-	}
-	if (r == 0) {
-		*killed = kill(pid, SIGKILL) == 0;
-		do
-			r = waitpid(pid, status, 0);
-		while (r < 0 && errno == EINTR);
-	}
-	return r == pid ? 0 : -1;
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == 0;
 }
 
-/* waitid on the pidfd; the same answer as a siginfo, or -1 (ECHILD: the
- * caller reaps its children itself, or ignores SIGCHLD). */
-static int reap_by_pidfd(int pidfd, int grace_ms, int *killed, siginfo_t *si)
+/* The same as ended_within, by looking every 10 ms. */
+static int pid_ended_within(pid_t pid, int ms)
 {
-	int r;
+	for (int waited = 0; waited < ms; waited += 10) {
+		if (!pid_running(pid))
+			return 1;
+		usleep(10 * 1000);
+	}
+	return !pid_running(pid);
+}
 
-	if (grace_ms <= 0 || !ended_within(pidfd, grace_ms))
-		*killed = pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0;
-	memset(si, 0, sizeof(*si));
-	do
-		r = waitid((idtype_t)P_PIDFD, (id_t)pidfd, si, WEXITED);
-	while (r != 0 && errno == EINTR);
-	return r;
+/* Without a pidfd the PID is killed only while waitid shows it unreaped, so
+ * it cannot have been reused; only a caller's SIGCHLD handler reaping it in
+ * the instant between the look and the kill escapes this. */
+static int kill_late(struct spawned *sp, int grace_ms)
+{
+	if (sp->pidfd >= 0) {
+		if (grace_ms > 0 && ended_within(sp->pidfd, grace_ms))
+			return 0;
+		return pidfd_send_signal(sp->pidfd, SIGKILL, NULL, 0) == 0;
+	}
+	if ((grace_ms > 0 && pid_ended_within(sp->pid, grace_ms)) || !pid_running(sp->pid))
+		return 0;
+	return kill(sp->pid, SIGKILL) == 0;
 }
 
 enum spawn_end spawn_reap(struct spawned *sp, int grace_ms, int *code)
 {
 	enum spawn_end end = SPAWN_GONE;
-	int killed = 0, exited = 0, status = 0, value = 0;
 	siginfo_t si;
+	int killed = 0, r;
 
 	*code = 0;
 	if (sp->fd >= 0)
 		close(sp->fd);
 	sp->fd = -1;
-	if (sp->pidfd >= 0) {
-		if (reap_by_pidfd(sp->pidfd, grace_ms, &killed, &si) != 0)
-			goto out;
-		exited = si.si_code == CLD_EXITED;
-		value = si.si_status;
-	} else if (sp->pid > 0) {
-		if (reap_by_pid(sp->pid, grace_ms, &killed, &status) != 0)
-			goto out;
-		exited = WIFEXITED(status);
-		value = exited ? WEXITSTATUS(status) : WTERMSIG(status);
-	} else {
+	if (sp->pidfd < 0 && sp->pid <= 0)
 		goto out;
-	}
-	if (exited) {
+	killed = kill_late(sp, grace_ms);
+	memset(&si, 0, sizeof(si));
+	do
+		r = sp->pidfd >= 0 ? waitid((idtype_t)P_PIDFD, (id_t)sp->pidfd, &si, WEXITED) :
+				     waitid(P_PID, (id_t)sp->pid, &si, WEXITED);
+	while (r != 0 && errno == EINTR);
+	/* ECHILD: the caller reaps its children itself, or ignores SIGCHLD. */
+	if (r != 0)
+		end = SPAWN_GONE;
+	else if (si.si_code == CLD_EXITED) {
 		end = SPAWN_EXITED;
-		*code = value;
-	} else if (killed && value == SIGKILL) {
+		*code = si.si_status;
+	} else if (killed && si.si_status == SIGKILL) {
 		end = SPAWN_KILLED;
 	} else {
 		end = SPAWN_SIGNALLED;
-		*code = value;
+		*code = si.si_status;
 	}
-out:
 	if (sp->pidfd >= 0)
 		close(sp->pidfd);
+out:
 	sp->pidfd = -1;
 	sp->pid = -1;
 	return end;

@@ -9,7 +9,8 @@
 
 struct spawned {
 	pid_t pid;     /* -1 when nothing runs */
-	int pidfd;     /* the process itself; -1 before it starts, or without pidfds (ENOSYS) */
+	int pidfd;     /* the process itself; -1 before it starts, or without pidfds (then
+			* the PID, used only while the helper is provably unreaped) */
 	int fd;        /* our end of the socket; the helper has the other as fd 0 and 1 */
 };
 

@@ -3,8 +3,10 @@
 #include "config.h"
 #include "token.h"
 #include "subproc.h"
+#include "tokchal.h"
 #include "tokparse.h"
 #include "tokproto.h"
+#include "tokreq.h"
 #include "tokverify.h"
 
 #include <errno.h>
@@ -14,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
-#include <sys/random.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -68,14 +69,14 @@ static int token_reap(struct token_session *ts, int kill_now)
 	}
 }
 
-/* The helper failed to answer: say how, and stop it. */
-static int token_lost(struct token_session *ts)
+/* The helper failed to answer within TIMEOUT_MS: say how, and stop it. */
+static int token_lost(struct token_session *ts, int timeout_ms)
 {
 	int err = errno, timed_out = err == ETIMEDOUT, hung_up = err == EPIPE || err == ECONNRESET;
 
 	if (timed_out)
 		pam_syslog(ts->pamh, LOG_ERR, "token helper timed out after %d s",
-			   ts->timeout_ms / 1000);
+			   timeout_ms / 1000);
 	else if (err == EPROTO)
 		pam_syslog(ts->pamh, LOG_ERR, "token helper sent a malformed frame "
 			   "(length out of range)");
@@ -89,36 +90,62 @@ static int token_lost(struct token_session *ts)
 
 static int token_send(struct token_session *ts, uint8_t type, struct tokbuf *b)
 {
-	int rc = PAM_SUCCESS;
-
-	if (b->error) {
-		rc = PAM_BUF_ERR;
-	} else if (tok_write_frame(ts->sp.fd, type, b) != 0) {
-		rc = token_lost(ts);
-	}
-	return rc;
+	if (b->error)
+		return PAM_BUF_ERR;
+	if (tok_write_frame(ts->sp.fd, type, b) != 0)
+		return token_lost(ts, ts->timeout_ms);
+	return PAM_SUCCESS;
 }
 
-static int token_recv(struct token_session *ts, uint8_t *type, struct tokbuf *b)
+static int token_recv(struct token_session *ts, uint8_t *type, struct tokbuf *b, int timeout_ms)
 {
-	if (tok_read_frame(ts->sp.fd, type, b, ts->timeout_ms) != 0)
-		return token_lost(ts);
+	if (tok_read_frame(ts->sp.fd, type, b, timeout_ms) != 0)
+		return token_lost(ts, timeout_ms);
 	return PAM_SUCCESS;
+}
+
+/* wait_for_card: the helper found no token and waits for one.  The user is
+ * told to insert a card even under PAM_SILENT: like a prompt, it asks for
+ * something to be done, and without it the login would seem to hang. */
+static int token_wait(struct token_session *ts, const struct options *o, uint8_t *type,
+		      struct tokbuf *b)
+{
+	int rc;
+
+	pam_info(ts->pamh, "Insert your smart card.");
+	if (tok_read_frame(ts->sp.fd, type, b, o->wait_for_card * 1000) != 0) {
+		if (errno != ETIMEDOUT)
+			return token_lost(ts, o->wait_for_card * 1000);
+		pam_syslog(ts->pamh, LOG_WARNING, "denied: no smart card was inserted within %d s",
+			   o->wait_for_card);
+		(void)token_reap(ts, 1);
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	if (*type != TOK_INSERTED)
+		return PAM_SUCCESS;  /* token_list says what is wrong with it */
+	rc = token_recv(ts, type, b, ts->timeout_ms);
+	if (rc == PAM_SUCCESS && o->debug)
+		pam_syslog(ts->pamh, LOG_DEBUG, "a smart card was inserted");
+	return rc;
 }
 
 static int token_list(struct token_session *ts, const struct options *o)
 {
+	struct tok_list_req req = { (char *)o->pkcs11_module,
+				    (char *)(o->token_label ? o->token_label : ""),
+				    (uint32_t)o->wait_for_card };
 	struct tokbuf b;
 	uint8_t type = 0;
 	char msg[256];
 	int rc;
 
 	tokbuf_init(&b);
-	tokbuf_put_str(&b, o->pkcs11_module);
-	tokbuf_put_str(&b, o->token_label ? o->token_label : "");
+	tokreq_put_list(&b, &req);
 	rc = token_send(ts, TOK_LIST, &b);
 	if (rc == PAM_SUCCESS)
-		rc = token_recv(ts, &type, &b);
+		rc = token_recv(ts, &type, &b, ts->timeout_ms);
+	if (rc == PAM_SUCCESS && type == TOK_WAITING && o->wait_for_card > 0)
+		rc = token_wait(ts, o, &type, &b);
 	if (rc != PAM_SUCCESS)
 		goto out;
 	if (type == TOK_ERROR) {
@@ -151,13 +178,14 @@ int token_open(struct token_session *ts, pam_handle_t *pamh, const struct option
 	return rc;
 }
 
-/* What a TOK_ERROR answer to a signing request means for the user. */
+/* What a TOK_ERROR answer to a signing request means for the login. */
 static int sign_error(struct token_session *ts, struct tokbuf *b, const char *label,
 		      char *why, size_t whylen)
 {
 	char msg[256];
 
-	switch (tokparse_error(b, &ts->flags_after, msg, sizeof(msg))) {
+	ts->last_err = tokparse_error(b, &ts->flags_after, msg, sizeof(msg));
+	switch (ts->last_err) {
 	case TOK_E_PIN_INCORRECT:
 	case TOK_E_PIN_INVALID:
 		snprintf(why, whylen, "wrong PIN for token '%s'", label);
@@ -165,17 +193,31 @@ static int sign_error(struct token_session *ts, struct tokbuf *b, const char *la
 	case TOK_E_PIN_LOCKED:
 		snprintf(why, whylen, "PIN of token '%s' is locked", label);
 		return PAM_MAXTRIES;
+	case TOK_E_PIN_EXPIRED:
+		snprintf(why, whylen, "PIN of token '%s' has expired", label);
+		return PAM_AUTH_ERR;
 	case TOK_E_NO_KEY:
 		snprintf(why, whylen, "token '%s' has no private key for this certificate", label);
 		return PAM_AUTH_ERR;
+	case TOK_E_TOKEN_GONE:
+		/* Not a wrong PIN: a stack with authinfo_unavail=ignore goes on
+		 * to the password. */
+		snprintf(why, whylen, "token '%s' was removed: %s", label, msg);
+		return PAM_AUTHINFO_UNAVAIL;
+	case TOK_E_DEVICE:
+		snprintf(why, whylen, "token '%s' or its reader failed: %s", label, msg);
+		return PAM_AUTHINFO_UNAVAIL;
+	case TOK_E_LOGIN:
+		snprintf(why, whylen, "token '%s' refused the login: %s", label, msg);
+		return (ts->flags_after & TOK_FLAG_PIN_LOCKED) ? PAM_MAXTRIES : PAM_AUTH_ERR;
 	default:
 		snprintf(why, whylen, "token '%s' did not sign: %s", label, msg);
 		return PAM_AUTH_ERR;
 	}
 }
 
-static int sign_answer(struct tokbuf *b, X509 *mapped, const unsigned char *chal,
-		       char *why, size_t whylen)
+static int sign_answer(struct token_session *ts, struct tokbuf *b, X509 *mapped,
+		       const unsigned char *chal, char *why, size_t whylen)
 {
 	const unsigned char *sig;
 	size_t siglen;
@@ -185,8 +227,9 @@ static int sign_answer(struct tokbuf *b, X509 *mapped, const unsigned char *chal
 		snprintf(why, whylen, "malformed signature from the token helper");
 		return PAM_AUTH_ERR;
 	}
-	switch (tokverify(mapped, alg, chal, TOKEN_CHALLENGE_LEN, sig, siglen)) {
+	switch (tokverify(mapped, alg, chal, TOKCHAL_LEN, sig, siglen)) {
 	case TOKVERIFY_OK:
+		ts->alg = alg;
 		return PAM_SUCCESS;
 	case TOKVERIFY_BAD:
 		snprintf(why, whylen, "the token's key does not match the mapped certificate");
@@ -201,33 +244,33 @@ static int sign_answer(struct tokbuf *b, X509 *mapped, const unsigned char *chal
 	}
 }
 
-int token_prove(struct token_session *ts, size_t idx, const char *pin, X509 *mapped,
-		char *why, size_t whylen)
+int token_prove(struct token_session *ts, size_t idx, const char *pin, int pinpad,
+		X509 *mapped, char *why, size_t whylen)
 {
-	unsigned char chal[TOKEN_CHALLENGE_LEN];
+	struct tok_sign_req req = { .index = (uint32_t)idx, .pin = (char *)pin };
+	unsigned char chal[TOKCHAL_LEN];
 	int rc = PAM_AUTH_ERR;
 	uint8_t type = 0;
 	struct tokbuf b;
 
 	tokbuf_init(&b);
+	ts->last_err = 0;
+	ts->alg = 0;
 	if (ts->sp.fd < 0 || idx >= ts->ncerts) {
 		snprintf(why, whylen, "token helper is gone");
 		return PAM_AUTHINFO_UNAVAIL;
 	}
-	if (getrandom(chal, sizeof(chal), 0) != (ssize_t)sizeof(chal)) {
-		snprintf(why, whylen, "no random challenge: %s", strerror(errno));
+	if (tokchal_make(&req, chal, mapped, why, whylen) != 0)
 		return PAM_AUTHINFO_UNAVAIL;
-	}
-	tokbuf_put_u32(&b, (uint32_t)idx);
-	tokbuf_put_str(&b, pin);
-	tokbuf_put_bytes(&b, chal, sizeof(chal));
+	req.flags = pinpad ? TOK_SIGN_PINPAD : 0;
+	tokreq_put_sign(&b, &req);
 	rc = token_send(ts, TOK_SIGN, &b);
 	if (rc == PAM_SUCCESS)
-		rc = token_recv(ts, &type, &b);
+		rc = token_recv(ts, &type, &b, ts->timeout_ms + (pinpad ? TOKEN_PINPAD_MS : 0));
 	if (rc != PAM_SUCCESS)
 		snprintf(why, whylen, "token helper failed");
 	else if (type == TOK_SIGNED)
-		rc = sign_answer(&b, mapped, chal, why, whylen);
+		rc = sign_answer(ts, &b, mapped, chal, why, whylen);
 	else if (type == TOK_ERROR)
 		rc = sign_error(ts, &b, ts->certs[idx].label, why, whylen);
 	else {

@@ -1,7 +1,8 @@
-/* tokparse.c - decoding of the module <-> pam_certmap_token payloads, kept
+/* tokparse.c - decoding of what pam_certmap_token answers the module, kept
  * apart from the sockets and processes so it can be tested and fuzzed alone. */
 #include "config.h"
 #include "tokparse.h"
+#include "tokstr.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,20 @@ void tokparse_certs_free(struct token_cert *certs, size_t n)
 	free(certs);
 }
 
+/* A token string, escaped at once: nothing after the parser sees the raw
+ * bytes, so no prompt, log line or export can forget to escape them. */
+static int get_escaped(struct tokbuf *b, char **out)
+{
+	char *raw = NULL;
+
+	*out = NULL;
+	if (tokbuf_get_str(b, &raw) != 0)
+		return -1;
+	*out = tokstr_escape(raw);
+	free(raw);
+	return *out != NULL ? 0 : -1;
+}
+
 static int cert_read(struct tokbuf *b, struct token_cert *c)
 {
 	const unsigned char *der, *id, *p;
@@ -29,8 +44,8 @@ static int cert_read(struct tokbuf *b, struct token_cert *c)
 	unsigned char *q;
 	int len;
 
-	if (tokbuf_get_u32(b, &c->slot) != 0 || tokbuf_get_str(b, &c->label) != 0 ||
-	    tokbuf_get_str(b, &c->serial) != 0 || tokbuf_get_u32(b, &c->flags) != 0 ||
+	if (tokbuf_get_u32(b, &c->slot) != 0 || get_escaped(b, &c->label) != 0 ||
+	    get_escaped(b, &c->serial) != 0 || tokbuf_get_u32(b, &c->flags) != 0 ||
 	    tokbuf_get_bytes(b, &der, &der_len) != 0 || tokbuf_get_bytes(b, &id, &id_len) != 0)
 		return -1;
 	p = der;
@@ -88,9 +103,11 @@ uint32_t tokparse_error(struct tokbuf *b, uint32_t *flags, char *msg, size_t len
 	*flags = 0;
 	if (tokbuf_get_u32(b, &code) != 0)
 		code = TOK_E_PROTOCOL;
-	else if (tokbuf_get_u32(b, flags) == 0 && tokbuf_get_str(b, &text) == 0)
+	else if (tokbuf_get_u32(b, flags) == 0)
+		get_escaped(b, &text);
+	if (text != NULL)
 		snprintf(msg, len, "%s", text);
-	if (text == NULL)
+	else
 		snprintf(msg, len, "malformed error from the token helper");
 	free(text);
 	return code;
@@ -103,45 +120,4 @@ int tokparse_signed(struct tokbuf *b, uint32_t *alg, const unsigned char **sig,
 	    tokbuf_done(b) != 0)
 		return -1;
 	return 0;
-}
-
-int tokparse_list(struct tokbuf *b, char **module, char **label)
-{
-	tokbuf_get_str(b, module);
-	tokbuf_get_str(b, label);
-	if (tokbuf_done(b) == 0)
-		return 0;
-	free(*module);
-	free(*label);
-	*module = *label = NULL;
-	return -1;
-}
-
-int tokparse_sign(struct tokbuf *b, size_t ncerts, struct tok_sign_req *req)
-{
-	const unsigned char *c;
-
-	tokbuf_get_u32(b, &req->index);
-	tokbuf_get_str(b, &req->pin);
-	req->pin_len = req->pin != NULL ? strlen(req->pin) : 0;
-	tokbuf_get_bytes(b, &c, &req->chal_len);
-	if (tokbuf_done(b) != 0 || req->index >= ncerts)
-		return -1;
-	if (req->chal_len < TOKPARSE_CHALLENGE_MIN || req->chal_len > TOKPARSE_CHALLENGE_MAX)
-		return -1;
-	req->chal = malloc(req->chal_len);
-	if (req->chal == NULL)
-		return -1;
-	memcpy(req->chal, c, req->chal_len);
-	return 0;
-}
-
-void tokparse_sign_free(struct tok_sign_req *req)
-{
-	if (req->pin != NULL) {
-		explicit_bzero(req->pin, req->pin_len);
-		free(req->pin);
-	}
-	free(req->chal);
-	memset(req, 0, sizeof(*req));
 }

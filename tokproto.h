@@ -11,22 +11,28 @@
 #define TOKPROTO_MAX_FRAME ((size_t)1024 * 1024)
 
 enum tok_type {
-	TOK_LIST = 1,   /* module -> helper: str pkcs11_module, str token_label ("" = any) */
+	TOK_LIST = 1,   /* module -> helper: tokreq.h's list request */
 	TOK_CERTS,      /* helper -> module: u32 n, n x tok_cert (below) */
-	TOK_SIGN,       /* module -> helper: u32 cert index, str PIN, bytes challenge */
+	TOK_SIGN,       /* module -> helper: tokreq.h's sign request */
 	TOK_SIGNED,     /* helper -> module: u32 tok_alg, bytes signature */
 	TOK_ERROR,      /* helper -> module: u32 tok_err, u32 token flags, str message */
+	TOK_WAITING,    /* helper -> module, empty: no token is present; waiting for one */
+	TOK_INSERTED,   /* helper -> module, empty: a token arrived; TOK_CERTS follows */
 };
 
 /* A tok_cert on the wire: u32 slot index, str token label, str token serial,
- * u32 token flags, bytes certificate DER, bytes CKA_ID. */
+ * u32 token flags, bytes certificate DER, bytes CKA_ID.  The label and the
+ * serial are the token's bytes, blanks trimmed: the module escapes them. */
 #define TOK_FLAG_LOGIN_REQUIRED 0x01u
 #define TOK_FLAG_PIN_COUNT_LOW 0x02u
 #define TOK_FLAG_PIN_FINAL_TRY 0x04u
 #define TOK_FLAG_PIN_LOCKED 0x08u
-#define TOK_FLAG_PROTECTED_AUTH 0x10u
+#define TOK_FLAG_PROTECTED_AUTH 0x10u   /* PIN pad: the PIN is typed on the reader */
+#define TOK_FLAG_PIN_TO_BE_CHANGED 0x20u
 
-/* Signature algorithms; the module accepts only these, all SHA-256 or better. */
+/* Signature algorithms; the module accepts only these, all SHA-256 or better.
+ * The signature is as PKCS#11 returns it: RSA the modulus-sized integer,
+ * ECDSA r || s, each as long as the group order (the module makes the DER). */
 enum tok_alg {
 	TOK_ALG_RSA_PKCS1_SHA256 = 1,
 	TOK_ALG_RSA_PKCS1_SHA384,
@@ -34,9 +40,15 @@ enum tok_alg {
 	TOK_ALG_RSA_PSS_SHA256,   /* salt length = digest length, MGF1 with the same digest */
 	TOK_ALG_RSA_PSS_SHA384,
 	TOK_ALG_RSA_PSS_SHA512,
-	TOK_ALG_ECDSA_SHA256,     /* DER-encoded ECDSA-Sig-Value */
+	TOK_ALG_ECDSA_SHA256,
 	TOK_ALG_ECDSA_SHA384,
 	TOK_ALG_ECDSA_SHA512,
+};
+
+/* The certificate's key, as the module tells the helper in TOK_SIGN. */
+enum tok_key {
+	TOK_KEY_RSA = 1,
+	TOK_KEY_EC,
 };
 
 enum tok_err {
@@ -48,6 +60,10 @@ enum tok_err {
 	TOK_E_SIGN,           /* the token refused every mechanism */
 	TOK_E_PROTOCOL,       /* a frame the helper could not understand */
 	TOK_E_INTERNAL,
+	TOK_E_TOKEN_GONE,     /* removed, not present, its session gone (a card pulled out) */
+	TOK_E_DEVICE,         /* the reader or the token failed, or is not recognised */
+	TOK_E_PIN_EXPIRED,    /* the PIN was right but must be changed first */
+	TOK_E_LOGIN,          /* the token refused the login for another reason */
 };
 
 /* A growable buffer with a read cursor.  Any failed get or put sets error,

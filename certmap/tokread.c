@@ -16,6 +16,7 @@
 #include "subproc.h"
 #include "tokparse.h"
 #include "tokproto.h"
+#include "tokreq.h"
 
 #ifndef TOKEN_HELPER_PATH
 #error "TOKEN_HELPER_PATH must name the installed pam_certmap_token"
@@ -58,6 +59,7 @@ static void helper_stop(struct spawned *h)
 static int list_certs(struct spawned *h, const char *module, struct token_cert **certs,
 		      size_t *n)
 {
+	struct tok_list_req req = { (char *)module, "", 0 };
 	struct tokbuf b;
 	uint8_t type = 0;
 	uint32_t flags;
@@ -65,9 +67,7 @@ static int list_certs(struct spawned *h, const char *module, struct token_cert *
 	int rc = -1;
 
 	tokbuf_init(&b);
-	tokbuf_put_str(&b, module);
-	tokbuf_put_str(&b, "");
-	if (b.error || tok_write_frame(h->fd, TOK_LIST, &b) != 0 ||
+	if (tokreq_put_list(&b, &req) != 0 || tok_write_frame(h->fd, TOK_LIST, &b) != 0 ||
 	    tok_read_frame(h->fd, &type, &b, OPTIONS_DEFAULT_TIMEOUT * 1000) != 0) {
 		cm_err("the token helper did not answer%s",
 		       errno == ETIMEDOUT ? " in time" : "");

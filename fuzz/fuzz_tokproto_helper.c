@@ -1,15 +1,15 @@
 /* fuzz_tokproto_helper.c - libFuzzer harness for what pam_certmap_token
  * reads from the module: TOK_LIST and TOK_SIGN, alone or as frames. */
 #include "config.h"
-#include "tokparse.h"
 #include "tokproto.h"
+#include "tokreq.h"
 #include "fuzz/fuzz.h"
 
 #include <string.h>
 
 /* Input: a first byte of TOK_LIST or TOK_SIGN means that payload follows;
  * anything else (a frame starts with a zero byte) is the byte stream the
- * module sent, read as token/main.c does: one TOK_LIST, then one TOK_SIGN. */
+ * module sent, read as token/main.c does: one TOK_LIST, then TOK_SIGNs. */
 
 /* Certificates the helper pretends to have found: TOK_SIGN's index range. */
 #define NCERTS 4
@@ -56,21 +56,21 @@ static void same_payload(const struct tokbuf *b, const struct tokbuf *again, uin
 
 static int check_list(struct tokbuf *b)
 {
-	char *module = (char *)1, *label = (char *)1;
+	struct tok_list_req req = { (char *)1, (char *)1, 0 };
 	struct tokbuf again;
 
-	if (tokparse_list(b, &module, &label) != 0) {
-		if (module != NULL || label != NULL)
+	if (tokreq_list(b, &req) != 0) {
+		if (req.module != NULL || req.label != NULL)
 			fuzz_die("a failed TOK_LIST left strings");
 		return -1;
 	}
+	if (req.wait > TOKREQ_WAIT_MAX)
+		fuzz_die("TOK_LIST accepted a wait out of bounds");
 	tokbuf_init(&again);
-	tokbuf_put_str(&again, module);
-	tokbuf_put_str(&again, label);
+	tokreq_put_list(&again, &req);
 	same_payload(b, &again, TOK_LIST, "TOK_LIST does not round-trip");
 	tokbuf_free(&again);
-	free(module);
-	free(label);
+	tokreq_list_free(&req);
 	return 0;
 }
 
@@ -79,23 +79,28 @@ static void check_sign(struct tokbuf *b)
 	struct tok_sign_req req = { 0 };
 	struct tokbuf again;
 
-	if (tokparse_sign(b, NCERTS, &req) != 0) {
-		tokparse_sign_free(&req);
+	if (tokreq_sign(b, NCERTS, &req) != 0) {
+		tokreq_sign_free(&req);
 		return;
 	}
 	if (req.index >= NCERTS || req.pin == NULL || strlen(req.pin) != req.pin_len ||
-	    req.chal_len < TOKPARSE_CHALLENGE_MIN || req.chal_len > TOKPARSE_CHALLENGE_MAX)
+	    req.chal_len < TOKREQ_CHALLENGE_MIN || req.chal_len > TOKREQ_CHALLENGE_MAX ||
+	    (req.key != TOK_KEY_RSA && req.key != TOK_KEY_EC) || req.key_bits == 0 ||
+	    req.key_bits > TOKREQ_KEY_BITS_MAX || (req.flags & ~TOK_SIGN_PINPAD) != 0)
 		fuzz_die("TOK_SIGN accepted out of bounds");
+	if ((req.flags & TOK_SIGN_PINPAD) && req.pin_len != 0)
+		fuzz_die("TOK_SIGN accepted a PIN for the PIN pad");
 	tokbuf_init(&again);
-	tokbuf_put_u32(&again, req.index);
-	tokbuf_put_str(&again, req.pin);
-	tokbuf_put_bytes(&again, req.chal, req.chal_len);
+	tokreq_put_sign(&again, &req);
 	same_payload(b, &again, TOK_SIGN, "TOK_SIGN does not round-trip");
 	tokbuf_free(&again);
-	tokparse_sign_free(&req);
+	tokreq_sign_free(&req);
 }
 
-/* handle_list, then handle_sign: a frame of another type ends the session. */
+/* handle_list, then handle_sign up to SIGN_MAX times (token/main.c): a
+ * frame of another type ends the session. */
+#define SIGN_MAX 3
+
 static void stream(const uint8_t *data, size_t size)
 {
 	struct tokbuf b;
@@ -103,9 +108,13 @@ static void stream(const uint8_t *data, size_t size)
 	int fd = fuzz_stream(data, size, 1);
 
 	tokbuf_init(&b);
-	if (tok_read_frame(fd, &type, &b, 1000) == 0 && type == TOK_LIST && check_list(&b) == 0 &&
-	    tok_read_frame(fd, &type, &b, 1000) == 0 && type == TOK_SIGN)
-		check_sign(&b);
+	if (tok_read_frame(fd, &type, &b, 1000) == 0 && type == TOK_LIST && check_list(&b) == 0) {
+		for (int i = 0; i < SIGN_MAX; i++) {
+			if (tok_read_frame(fd, &type, &b, 1000) != 0 || type != TOK_SIGN)
+				break;
+			check_sign(&b);
+		}
+	}
 	tokbuf_free(&b);
 	close(fd);
 }

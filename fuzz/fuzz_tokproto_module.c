@@ -1,5 +1,6 @@
 /* fuzz_tokproto_module.c - libFuzzer harness for what the module reads from
- * pam_certmap_token: TOK_CERTS, TOK_SIGNED and TOK_ERROR, alone or as frames. */
+ * pam_certmap_token: TOK_CERTS, TOK_SIGNED and TOK_ERROR, alone or as frames
+ * (TOK_WAITING and TOK_INSERTED carry nothing and are read as frames). */
 #include "config.h"
 #include "tokparse.h"
 #include "tokproto.h"
@@ -34,6 +35,16 @@ static void same_payload(const struct tokbuf *b, const struct tokbuf *again, con
 		fuzz_die(what);
 }
 
+/* Token strings reach prompts, syslog and the environment: escaped, they
+ * hold no control character (tokstr.c). */
+static int has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			return 1;
+	return 0;
+}
+
 static void check_certs(struct tokbuf *b, struct token_cert **keep, size_t *nkeep)
 {
 	struct token_cert *c = NULL;
@@ -50,6 +61,8 @@ static void check_certs(struct tokbuf *b, struct token_cert **keep, size_t *nkee
 
 		if (c[i].label == NULL || c[i].serial == NULL || c[i].der == NULL)
 			fuzz_die("a listed certificate without its strings");
+		if (has_control(c[i].label) || has_control(c[i].serial))
+			fuzz_die("a token string left unescaped");
 		/* The module maps the DER it received; it must be what decoded. */
 		if (len <= 0 || (size_t)len != c[i].der_len || memcmp(der, c[i].der, c[i].der_len))
 			fuzz_die("the DER kept differs from the certificate decoded");
@@ -97,6 +110,8 @@ static void check_error(struct tokbuf *b)
 	tokparse_error(b, &flags, msg, sizeof(msg));
 	if (memchr(msg, '\0', sizeof(msg)) == NULL)
 		fuzz_die("TOK_ERROR message not terminated");
+	if (has_control(msg))
+		fuzz_die("TOK_ERROR message left unescaped");
 }
 
 /* The frames as token_open and token_prove read them: the last list of

@@ -2,11 +2,14 @@
  * the real codec: fresh keys, their certificates, valid signatures, errors. */
 #include "config.h"
 #include "tokparse.h"
+#include "tokreq.h"
 #include "tokproto.h"
 #include "fuzz/fuzz.h"
 
 #include <errno.h>
 #include <string.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
@@ -103,6 +106,20 @@ static void put_cert(struct tokbuf *b, uint32_t slot, const char *label, const c
 	OPENSSL_free(der);
 }
 
+/* DER ECDSA-Sig-Value in SIG to r || s, as PKCS#11 tokens give it. */
+static void ecdsa_raw(EVP_PKEY *key, unsigned char *sig, size_t *siglen)
+{
+	const unsigned char *p = sig;
+	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)*siglen);
+	int half = (EVP_PKEY_get_bits(key) + 7) / 8;
+
+	if (es == NULL || BN_bn2binpad(ECDSA_SIG_get0_r(es), sig, half) != half ||
+	    BN_bn2binpad(ECDSA_SIG_get0_s(es), sig + half, half) != half)
+		die("cannot convert an ECDSA signature");
+	ECDSA_SIG_free(es);
+	*siglen = (size_t)half * 2;
+}
+
 /* The signature of the fixed challenge as a token makes it for ALG. */
 static void put_signature(struct tokbuf *b, EVP_PKEY *key, uint32_t alg, const char *md, int pss)
 {
@@ -120,6 +137,8 @@ static void put_signature(struct tokbuf *b, EVP_PKEY *key, uint32_t alg, const c
 			   FUZZ_CHALLENGE_LEN) != 1)
 		die("cannot sign");
 	EVP_MD_CTX_free(ctx);
+	if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC)
+		ecdsa_raw(key, sig, &siglen);
 	tokbuf_put_u32(b, alg);
 	tokbuf_put_bytes(b, sig, siglen);
 }
@@ -171,6 +190,13 @@ static void module_seeds(void)
 	payload_seed(t, "error-module", TOK_ERROR, &b);
 	put_error(&b, TOK_E_PIN_LOCKED, TOK_FLAG_PIN_LOCKED, "");
 	payload_seed(t, "error-locked", TOK_ERROR, &b);
+	put_error(&b, TOK_E_TOKEN_GONE, 0, "C_Login failed: CKR_DEVICE_REMOVED (0x32)");
+	payload_seed(t, "error-removed", TOK_ERROR, &b);
+	put_error(&b, TOK_E_PIN_EXPIRED, TOK_FLAG_PIN_TO_BE_CHANGED, "label \x1b[2J\n");
+	payload_seed(t, "error-expired-control", TOK_ERROR, &b);
+	tokbuf_put_u32(&b, 1);
+	put_cert(&b, 0, "evil\x1b]0;title\x07\r\nlabel", "\xc2\x85\xe2\x80\xae", 0, alice, "");
+	payload_seed(t, "certs-control-label", TOK_CERTS, &b);
 
 	/* What the helper sends in a whole session: the list, then the answer. */
 	frames_open(&f, t, "session-ecdsa");
@@ -206,6 +232,17 @@ static void module_seeds(void)
 	frame(&f, TOK_ERROR, &b);
 	frames_close(&f);
 
+	/* wait_for_card: waiting, a card inserted, its list, its signature. */
+	frames_open(&f, t, "session-wait");
+	frame(&f, TOK_WAITING, &b);
+	frame(&f, TOK_INSERTED, &b);
+	tokbuf_put_u32(&b, 1);
+	put_cert(&b, 0, "ec token", "42", TOK_FLAG_LOGIN_REQUIRED, xec, "\x02");
+	frame(&f, TOK_CERTS, &b);
+	put_signature(&b, ec, TOK_ALG_ECDSA_SHA256, "SHA256", 0);
+	frame(&f, TOK_SIGNED, &b);
+	frames_close(&f);
+
 	frames_open(&f, t, "session-module-error");
 	put_error(&b, TOK_E_MODULE, 0, "C_Initialize failed");
 	frame(&f, TOK_ERROR, &b);
@@ -219,15 +256,27 @@ static void module_seeds(void)
 	EVP_PKEY_free(rsa);
 }
 
-static void put_sign(struct tokbuf *b, uint32_t index, const char *pin, size_t chal_len)
+static void put_list(struct tokbuf *b, const char *module, const char *label, uint32_t wait)
 {
-	unsigned char chal[TOKPARSE_CHALLENGE_MAX];
+	struct tok_list_req req = { (char *)module, (char *)label, wait };
 
-	for (size_t i = 0; i < chal_len && i < sizeof(chal); i++)
+	tokreq_put_list(b, &req);
+}
+
+static void put_sign(struct tokbuf *b, uint32_t index, const char *pin, size_t chal_len,
+		     uint32_t flags, uint32_t key, uint32_t bits)
+{
+	unsigned char chal[TOKREQ_CHALLENGE_MAX];
+	struct tok_sign_req req = { .index = index, .pin = (char *)pin, .flags = flags,
+				    .key = key, .key_bits = bits, .chal = chal };
+
+	for (size_t i = 0; i < sizeof(chal); i++)
 		chal[i] = (unsigned char)(i * 37 + 11);
-	tokbuf_put_u32(b, index);
-	tokbuf_put_str(b, pin);
-	tokbuf_put_bytes(b, chal, chal_len);
+	req.chal_len = chal_len < sizeof(chal) ? chal_len : sizeof(chal);
+	memset(req.sha256, 0x25, sizeof(req.sha256));
+	memset(req.sha384, 0x38, sizeof(req.sha384));
+	memset(req.sha512, 0x51, sizeof(req.sha512));
+	tokreq_put_sign(b, &req);
 }
 
 static void helper_seeds(void)
@@ -237,39 +286,48 @@ static void helper_seeds(void)
 	struct frames f;
 
 	tokbuf_init(&b);
-	tokbuf_put_str(&b, DEFAULT_PKCS11_MODULE);
-	tokbuf_put_str(&b, "");
+	put_list(&b, DEFAULT_PKCS11_MODULE, "", 0);
 	payload_seed(t, "list-any", TOK_LIST, &b);
-	tokbuf_put_str(&b, "/usr/lib/softhsm/libsofthsm2.so");
-	tokbuf_put_str(&b, "YubiKey PIV #123");
+	put_list(&b, "/usr/lib/softhsm/libsofthsm2.so", "YubiKey PIV #123", 0);
 	payload_seed(t, "list-label", TOK_LIST, &b);
+	put_list(&b, DEFAULT_PKCS11_MODULE, "", 30);
+	payload_seed(t, "list-wait", TOK_LIST, &b);
+	put_list(&b, DEFAULT_PKCS11_MODULE, "", TOKREQ_WAIT_MAX + 1);
+	payload_seed(t, "list-wait-too-long", TOK_LIST, &b);
 
-	put_sign(&b, 0, "123456", 32);
+	put_sign(&b, 0, "123456", 32, 0, TOK_KEY_EC, 256);
 	payload_seed(t, "sign-first", TOK_SIGN, &b);
-	put_sign(&b, 3, "", 1024);
+	put_sign(&b, 3, "", 1024, 0, TOK_KEY_RSA, 4096);
 	payload_seed(t, "sign-last-empty-pin", TOK_SIGN, &b);
-	put_sign(&b, 4, "0000", 32);
+	put_sign(&b, 1, "", 32, TOK_SIGN_PINPAD, TOK_KEY_RSA, 2048);
+	payload_seed(t, "sign-pinpad", TOK_SIGN, &b);
+	put_sign(&b, 1, "1234", 32, TOK_SIGN_PINPAD, TOK_KEY_RSA, 2048);
+	payload_seed(t, "sign-pinpad-with-pin", TOK_SIGN, &b);
+	put_sign(&b, 4, "0000", 32, 0, TOK_KEY_EC, 384);
 	payload_seed(t, "sign-index-out-of-range", TOK_SIGN, &b);
-	put_sign(&b, 1, "pin", 31);
+	put_sign(&b, 1, "pin", 31, 0, TOK_KEY_EC, 521);
 	payload_seed(t, "sign-short-challenge", TOK_SIGN, &b);
+	put_sign(&b, 1, "pin", 32, 0, 7, 521);
+	payload_seed(t, "sign-unknown-key", TOK_SIGN, &b);
 
-	/* What the module sends in a whole session. */
+	/* What the module sends in a whole session: a refused PAM_AUTHTOK
+	 * (try_first_pass) is followed by a second request. */
 	frames_open(&f, t, "session");
-	tokbuf_put_str(&b, DEFAULT_PKCS11_MODULE);
-	tokbuf_put_str(&b, "");
+	put_list(&b, DEFAULT_PKCS11_MODULE, "", 0);
 	frame(&f, TOK_LIST, &b);
-	put_sign(&b, 2, "12345678", 32);
+	put_sign(&b, 2, "12345678", 32, 0, TOK_KEY_RSA, 2048);
+	frame(&f, TOK_SIGN, &b);
+	put_sign(&b, 2, "87654321", 32, 0, TOK_KEY_RSA, 2048);
 	frame(&f, TOK_SIGN, &b);
 	frames_close(&f);
 
 	frames_open(&f, t, "session-list-only");
-	tokbuf_put_str(&b, "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so");
-	tokbuf_put_str(&b, "PIV_II");
+	put_list(&b, "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so", "PIV_II", 10);
 	frame(&f, TOK_LIST, &b);
 	frames_close(&f);
 
 	frames_open(&f, t, "session-sign-first");
-	put_sign(&b, 0, "123456", 32);
+	put_sign(&b, 0, "123456", 32, 0, TOK_KEY_EC, 256);
 	frame(&f, TOK_SIGN, &b);
 	frames_close(&f);
 	tokbuf_free(&b);

@@ -2,6 +2,7 @@
  * purpose (garbage, bad lengths, wrong types, silence), for tests/integration/hostile.sh. */
 #include "config.h"
 #include "tokproto.h"
+#include "tokreq.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -19,11 +22,15 @@
  *   FAKEHELPER_LIST  how to answer TOK_LIST: ok (default: FAKEHELPER_CERT as the only
  *                    certificate), garbage, oversized, huge, zero, truncated, hold, wrongtype,
  *                    unknowntype, manycerts, badder, trailing, silent, exit, crash, flood,
- *                    drip, bigerror
+ *                    drip, bigerror; for wait_for_card: waiting (TOK_WAITING, then nothing),
+ *                    inserted (TOK_WAITING, TOK_INSERTED, the list), insertedsilent
+ *                    (TOK_WAITING, TOK_INSERTED, then nothing)
  *   FAKEHELPER_SIGN  how to answer TOK_SIGN: ok (default: a real signature with
  *                    FAKEHELPER_KEY), garbage, oversized, truncated, wrongtype, badsig,
- *                    badrsa, trailing, silent, exit, bogusalg, errcode
+ *                    badrsa, trailing, silent, exit, bogusalg, errcode, gone, device,
+ *                    expired, lockednow, escape
  *   FAKEHELPER_CERT  PEM certificate to list;  FAKEHELPER_KEY  its PEM private key
+ *   FAKEHELPER_LABEL the token label listed (default "fake"), any bytes but NUL
  * Exit status 0 when it did what it was told, 2 when the request or the files were unusable.
  */
 
@@ -87,9 +94,11 @@ static int put_cert_list(struct tokbuf *b, X509 *x)
 
 	if (len <= 0)
 		return -1;
+	const char *label = getenv("FAKEHELPER_LABEL");
+
 	tokbuf_put_u32(b, 1);
 	tokbuf_put_u32(b, 0);
-	tokbuf_put_str(b, "fake");
+	tokbuf_put_str(b, label != NULL ? label : "fake");
 	tokbuf_put_str(b, "0001");
 	tokbuf_put_u32(b, TOK_FLAG_LOGIN_REQUIRED);
 	tokbuf_put_bytes(b, der, (size_t)len);
@@ -124,6 +133,11 @@ static int drip(const struct tokbuf *b)
 	return 0;
 }
 
+static int empty_frame(uint8_t type)
+{
+	return out_header(1, type);
+}
+
 /* Bytes without end and without framing, until the module hangs up. */
 static int flood(void)
 {
@@ -153,6 +167,13 @@ static int list_oddities(const char *mode, struct tokbuf *b)
 		return truncated(TOK_CERTS, 1);
 	if (strcmp(mode, "flood") == 0)
 		return flood();
+	if (strcmp(mode, "waiting") == 0 || strcmp(mode, "insertedsilent") == 0) {
+		if (empty_frame(TOK_WAITING) != 0)
+			return -1;
+		if (strcmp(mode, "insertedsilent") == 0 && empty_frame(TOK_INSERTED) != 0)
+			return -1;
+		stall();
+	}
 	if (strcmp(mode, "manycerts") == 0) {
 		tokbuf_put_u32(b, 0xffffffffu);
 		return tok_write_frame(STDOUT_FILENO, TOK_CERTS, b);
@@ -200,6 +221,9 @@ static int list_framing(const char *mode, struct tokbuf *b, X509 *x)
 		return tok_write_frame(STDOUT_FILENO, 0xee, b);
 	if (strcmp(mode, "drip") == 0)
 		return drip(b);
+	if (strcmp(mode, "inserted") == 0)
+		return empty_frame(TOK_WAITING) == 0 && empty_frame(TOK_INSERTED) == 0 ?
+		       tok_write_frame(STDOUT_FILENO, TOK_CERTS, b) : -1;
 	/* trailing */
 	tokbuf_put_str(b, "and something after the last certificate");
 	return tok_write_frame(STDOUT_FILENO, TOK_CERTS, b);
@@ -207,7 +231,8 @@ static int list_framing(const char *mode, struct tokbuf *b, X509 *x)
 
 static int is_framing_mode(const char *mode)
 {
-	static const char *const modes[] = { "ok", "wrongtype", "unknowntype", "drip", "trailing" };
+	static const char *const modes[] = { "ok", "wrongtype", "unknowntype", "drip", "trailing",
+					     "inserted" };
 
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (strcmp(mode, modes[i]) == 0)
@@ -228,6 +253,29 @@ static int answer_list(const char *mode, X509 *x)
 		rc = list_oddities(mode, &b);
 	tokbuf_free(&b);
 	return rc;
+}
+
+/* OpenSSL's DER ECDSA-Sig-Value as PKCS#11 gives a signature: r || s, each
+ * as long as the group order. */
+static int ecdsa_raw(EVP_PKEY *key, unsigned char **sig, size_t *siglen)
+{
+	const unsigned char *p = *sig;
+	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)*siglen);
+	int half = (EVP_PKEY_get_bits(key) + 7) / 8;
+	unsigned char *raw = OPENSSL_malloc((size_t)half * 2);
+	int ok = es != NULL && raw != NULL &&
+		 BN_bn2binpad(ECDSA_SIG_get0_r(es), raw, half) == half &&
+		 BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + half, half) == half;
+
+	ECDSA_SIG_free(es);
+	if (!ok) {
+		OPENSSL_free(raw);
+		return -1;
+	}
+	OPENSSL_free(*sig);
+	*sig = raw;
+	*siglen = (size_t)half * 2;
+	return 0;
 }
 
 /* ECDSA or RSA PKCS#1 v1.5 with SHA-256 over CHAL, as the real helper answers. */
@@ -253,6 +301,8 @@ static int sign(const unsigned char *chal, size_t len, struct tokbuf *b)
 	sig = OPENSSL_malloc(siglen);
 	if (sig == NULL || EVP_DigestSign(ctx, sig, &siglen, chal, len) != 1)
 		goto out;
+	if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC && ecdsa_raw(key, &sig, &siglen) != 0)
+		goto out;
 	tokbuf_put_u32(b, EVP_PKEY_get_base_id(key) == EVP_PKEY_EC ? TOK_ALG_ECDSA_SHA256 :
 		       TOK_ALG_RSA_PKCS1_SHA256);
 	tokbuf_put_bytes(b, sig, siglen);
@@ -264,6 +314,14 @@ out:
 	EVP_MD_CTX_free(ctx);
 	EVP_PKEY_free(key);
 	return ret;
+}
+
+static int error_frame(struct tokbuf *b, uint32_t err, uint32_t flags, const char *msg)
+{
+	tokbuf_put_u32(b, err);
+	tokbuf_put_u32(b, flags);
+	tokbuf_put_str(b, msg);
+	return tok_write_frame(STDOUT_FILENO, TOK_ERROR, b);
 }
 
 static int sign_oddities(const char *mode, struct tokbuf *b)
@@ -295,34 +353,37 @@ static int sign_oddities(const char *mode, struct tokbuf *b)
 		rc = tok_write_frame(STDOUT_FILENO, TOK_SIGNED, b);
 		return rc;
 	}
-	if (strcmp(mode, "errcode") == 0) {
-		tokbuf_put_u32(b, 999);
-		tokbuf_put_u32(b, 0xffffffffu);
-		tokbuf_put_str(b, "an error the module has never heard of");
-		return tok_write_frame(STDOUT_FILENO, TOK_ERROR, b);
-	}
+	if (strcmp(mode, "errcode") == 0)
+		return error_frame(b, 999, 0xffffffffu, "an error the module has never heard of");
+	if (strcmp(mode, "gone") == 0)
+		return error_frame(b, TOK_E_TOKEN_GONE, 0, "C_Login failed: CKR_DEVICE_REMOVED");
+	if (strcmp(mode, "device") == 0)
+		return error_frame(b, TOK_E_DEVICE, 0, "C_Sign failed: CKR_DEVICE_ERROR");
+	if (strcmp(mode, "expired") == 0)
+		return error_frame(b, TOK_E_PIN_EXPIRED, 0, "C_Login failed: CKR_PIN_EXPIRED");
+	if (strcmp(mode, "lockednow") == 0)
+		return error_frame(b, TOK_E_PIN_INCORRECT, TOK_FLAG_PIN_LOCKED,
+				   "C_Login failed: CKR_PIN_INCORRECT");
+	if (strcmp(mode, "escape") == 0)
+		return error_frame(b, 999, 0, "evil\n<84>granted: user 'root'\x1b[2J");
 	fprintf(stderr, "fakehelper: unknown FAKEHELPER_SIGN=%s\n", mode);
 	return -1;
 }
 
-static int answer_sign(const char *mode, struct tokbuf *req)
+static int answer_sign(const char *mode, struct tokbuf *reqbuf)
 {
-	const unsigned char *chal;
+	struct tok_sign_req req = { 0 };
 	struct tokbuf b;
-	uint32_t idx;
-	char *pin = NULL;
-	size_t len;
 	int rc = -1;
 
 	tokbuf_init(&b);
-	if (tokbuf_get_u32(req, &idx) != 0 || tokbuf_get_str(req, &pin) != 0 ||
-	    tokbuf_get_bytes(req, &chal, &len) != 0 || tokbuf_done(req) != 0) {
+	if (tokreq_sign(reqbuf, 1, &req) != 0) {
 		fprintf(stderr, "fakehelper: malformed TOK_SIGN\n");
 		goto out;
 	}
 	if (strcmp(mode, "ok") == 0 || strcmp(mode, "wrongtype") == 0 ||
 	    strcmp(mode, "trailing") == 0) {
-		if (sign(chal, len, &b) != 0)
+		if (sign(req.chal, req.chal_len, &b) != 0)
 			goto out;
 		if (strcmp(mode, "trailing") == 0)
 			tokbuf_put_u32(&b, 0);
@@ -332,9 +393,7 @@ static int answer_sign(const char *mode, struct tokbuf *req)
 		rc = sign_oddities(mode, &b);
 	}
 out:
-	if (pin != NULL)
-		explicit_bzero(pin, strlen(pin));
-	free(pin);
+	tokreq_sign_free(&req);
 	tokbuf_free(&b);
 	return rc;
 }
@@ -383,7 +442,7 @@ int main(void)
 		stall();
 	if (is_framing_mode(list) && (x = read_cert()) == NULL)
 		goto out;
-	if (answer_list(list, x) != 0 || strcmp(list, "ok") != 0) {
+	if (answer_list(list, x) != 0 || (strcmp(list, "ok") != 0 && strcmp(list, "inserted") != 0)) {
 		ret = 0;
 		goto out;
 	}

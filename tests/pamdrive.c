@@ -1,14 +1,19 @@
 /* pamdrive.c - drives pam_authenticate for the integration tests: puts file contents into the
- * PAM environment (as web servers do with PEM) and reports the PAM code, once or from threads. */
+ * PAM environment (as web servers do with PEM) and reports the PAM code, once or from threads;
+ * or, as callers that are hard on a child process, answers a PIN with its standard
+ * descriptors closed or its SIGCHLD ignored or reaped. */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <security/pam_appl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define EXIT_USAGE 64   /* above every PAM code, so a usage error is never mistaken for one */
@@ -104,6 +109,78 @@ static int conv_none(int n, const struct pam_message **msg, struct pam_response 
 	return PAM_CONV_ERR;
 }
 
+/* -p PIN: every hidden prompt gets the PIN; messages are printed as "info: " and "error: "
+ * lines (on the saved standard output with -c).  DATA is the PIN. */
+static FILE *msg_out;
+
+static int conv_pin(int n, const struct pam_message **msg, struct pam_response **resp,
+		    void *data)
+{
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+
+	if (r == NULL)
+		return PAM_BUF_ERR;
+	for (int i = 0; i < n; i++) {
+		switch (msg[i]->msg_style) {
+		case PAM_PROMPT_ECHO_OFF:
+			r[i].resp = strdup(data);
+			break;
+		case PAM_TEXT_INFO:
+		case PAM_ERROR_MSG:
+			fprintf(msg_out, "%s: %s\n", msg[i]->msg_style == PAM_TEXT_INFO ? "info" :
+				"error", msg[i]->msg);
+			break;
+		default:
+			break;
+		}
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+}
+
+/* -S reap: a caller that reaps every child itself, as daemons with a SIGCHLD handler do;
+ * the module's own helper among them. */
+static void reap_all(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	errno = saved;
+}
+
+static int sigchld_as(const char *how)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	if (strcmp(how, "ignore") == 0)
+		sa.sa_handler = SIG_IGN;
+	else if (strcmp(how, "reap") == 0)
+		sa.sa_handler = reap_all;
+	else
+		return -1;
+	sa.sa_flags = SA_RESTART;
+	return sigaction(SIGCHLD, &sa, NULL);
+}
+
+/* -c: standard output moves above fd 2 for the answer, and fds 0, 1 and 2 are closed, as
+ * in a daemon that closed them.  Returns the stream for the answer, or NULL. */
+static FILE *close_stdio(void)
+{
+	int out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 10);
+
+	if (out < 0)
+		return NULL;
+	fflush(stdout);
+	close(STDIN_FILENO);
+	close(STDOUT_FILENO);
+	close(STDERR_FILENO);
+	return fdopen(out, "w");
+}
+
 /* Returns a malloc'd "NAME=<file contents>", trailing newline kept, or NULL. */
 static char *env_from_file(const char *name, size_t namelen, const char *path)
 {
@@ -151,9 +228,12 @@ static char *env_arg(const char *arg)
 }
 
 /* One pam_start .. pam_end.  Fills *user with a malloc'd copy of PAM_USER or NULL. */
+static const char *pin_answer;
+
 static int authenticate(const char *service, const struct job *job, char **user)
 {
-	const struct pam_conv conv = { conv_none, NULL };
+	const struct pam_conv conv = { pin_answer != NULL ? conv_pin : conv_none,
+				       (void *)pin_answer };
 	pam_handle_t *pamh = NULL;
 	const void *item = NULL;
 	int rc;
@@ -348,7 +428,8 @@ out:
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: pamdrive [-e NAME=@FILE]... [-u USER|-U] SERVICE\n"
+		"usage: pamdrive [-e NAME=@FILE]... [-p PIN [-c] [-S ignore|reap]] [-u USER|-U] "
+		"SERVICE\n"
 		"       pamdrive -t THREADS [-n ROUNDS] -s SPECFILE [-E NAME] [-e NAME=@FILE]... "
 		"SERVICE\n"
 		"SPECFILE lines: CERTFILE PAM_USER|- EXPECTED_CODE EXPECTED_USER|(null)\n");
@@ -373,10 +454,22 @@ int main(int argc, char **argv)
 	struct job *jobs = NULL;
 	const char *spec = NULL, *envname = "SSL_CLIENT_CERT";
 	char *user = NULL;
-	int nthreads = 0, rounds = 1, njobs = 0, opt_U = 0, ret = EXIT_USAGE, c, rc;
+	int nthreads = 0, rounds = 1, njobs = 0, opt_U = 0, opt_c = 0, ret = EXIT_USAGE, c, rc;
+	FILE *out = stdout;
 
-	while ((c = getopt(argc, argv, "t:n:s:E:e:u:U")) != -1) {
+	msg_out = stdout;
+	while ((c = getopt(argc, argv, "t:n:s:E:e:u:Up:cS:")) != -1) {
 		switch (c) {
+		case 'p':
+			pin_answer = optarg;
+			break;
+		case 'c':
+			opt_c = 1;
+			break;
+		case 'S':
+			if (sigchld_as(optarg) != 0)
+				goto out_usage;
+			break;
 		case 't':
 			if (parse_count(optarg, &nthreads) != 0)
 				goto out_usage;
@@ -420,8 +513,10 @@ int main(int argc, char **argv)
 		ret = run_threads(argv[optind], jobs, njobs, nthreads, rounds);
 		goto out;
 	}
+	if (opt_c && (out = msg_out = close_stdio()) == NULL)
+		return EXIT_INTERNAL;
 	rc = authenticate(argv[optind], &base, &user);
-	printf("%s user=%s\n", code_name(rc), user != NULL ? user : "(null)");
+	fprintf(out, "%s user=%s\n", code_name(rc), user != NULL ? user : "(null)");
 	ret = rc;
 	goto out;
 out_usage:
@@ -432,7 +527,9 @@ out:
 	for (int i = 0; i < base.nenvs; i++)
 		free((void *)base.envs[i]);
 	free(user);
-	if (fflush(stdout) != 0)
+	if (fflush(out) != 0)
 		ret = EXIT_INTERNAL;
+	if (out != stdout)
+		fclose(out);
 	return ret;
 }

@@ -207,6 +207,66 @@ tok_run() {
 	TOK_OUT=$(cat "$T/tok.out")
 }
 
+# t_gone NAME FILE: no process has FILE mapped any more (the helper that loaded it is dead).
+t_gone() {
+	_tg_i=0
+	while [ $_tg_i -lt 20 ]; do
+		_tg_left=$(grep -lF -- "$2" /proc/[0-9]*/maps 2>/dev/null)
+		[ -z "$_tg_left" ] && { tap_ok "$1"; return; }
+		sleep 0.1
+		_tg_i=$((_tg_i + 1))
+	done
+	tap_notok "$1" "still mapped by: $_tg_left"
+}
+
+# tok_start SERVICE USER [VAR=VALUE]...: pamtester SERVICE USER $TOK_OP in the background,
+# reading its standard input from a FIFO that tok_send writes to, so a test can act while
+# a prompt is open.  tok_wait_out waits for its output; tok_finish ends it like tok_run.
+tok_start() {
+	_tst_svc=$1 _tst_user=$2
+	shift 2
+	log_mark
+	rm -f "$T/fifo" "$T/out" && mkfifo "$T/fifo" || bail "cannot make $T/fifo"
+	# a write after pamtester ended must fail, not kill the test
+	trap '' PIPE
+	_tst_mc=$MEMCHECK
+	[ -n "$EXPECT_CRASH$HELPER_TIMED" ] && _tst_mc=$MEMCHECK_NOHELPER
+	# shellcheck disable=SC2086 # command prefixes, split on purpose
+	wrapped env "$@" $STDBUF $_tst_mc pamtester "$_tst_svc" "$_tst_user" "$TOK_OP" \
+		< "$T/fifo" > "$T/out" 2>&1 &
+	TOK_PID=$!
+	_tst_t0=$(date +%s%N)
+	exec 7> "$T/fifo"
+}
+
+# tok_wait_out TEXT [SECONDS]: 0 once the background run's output holds TEXT (20 s at most,
+# more under a memory checker), 1 if it ended or the time ran out first.
+tok_wait_out() {
+	_two_n=$(( (${2:-20} + MEMCHECK_SLACK_MS / 1000) * 10 ))
+	while [ "$_two_n" -gt 0 ]; do
+		grep -qF -- "$1" "$T/out" 2>/dev/null && return 0
+		kill -0 "$TOK_PID" 2>/dev/null || { grep -qF -- "$1" "$T/out"; return; }
+		sleep 0.1
+		_two_n=$((_two_n - 1))
+	done
+	return 1
+}
+
+# tok_send LINE: LINE on the background run's standard input (1 when it is gone).
+tok_send() {
+	printf '%s\n' "$1" >&7 2>/dev/null
+}
+
+# tok_finish: its standard input closed, the background run ends; TOK_RC, TOK_OUT, TOK_MS
+# as after tok_run.
+tok_finish() {
+	exec 7>&-
+	wait "$TOK_PID"
+	TOK_RC=$?
+	TOK_MS=$((($(date +%s%N) - _tst_t0) / 1000000))
+	TOK_OUT=$(cat "$T/out")
+}
+
 # The text after the last "pamtester: " of the output: a prompt without a newline may
 # stand before it on its line.
 tok_result() {

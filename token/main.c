@@ -2,8 +2,8 @@
  * frames on stdin/stdout, so PKCS#11 code never runs inside the caller. */
 #include "config.h"
 #include "helper.h"
-#include "tokparse.h"
 #include "tokproto.h"
+#include "tokreq.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,13 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <openssl/crypto.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
 /* Exit codes: 0 when every request got its answer (a TOK_ERROR about the
  * module, the PIN or the key is an answer), 1 otherwise. */
 enum { DONE_OK = 0, DONE_FAIL = 1, GO_ON = 2 };
+
+/* Sign requests one helper answers: the module sends a second only after a
+ * PIN from PAM_AUTHTOK was refused (try_first_pass); a third is a spare. */
+#define SIGN_MAX 3
 
 struct chan {
 	int in, out;
@@ -57,12 +60,12 @@ static int take_stdio(struct chan *ch)
 	return 0;
 }
 
-/* The helper passes on CKR codes, never OpenSSL's error texts: not loading
- * them saves 0.9 M instructions per authentication.  Must come before any
- * other OpenSSL call, which would load them by default. */
-static int openssl_setup(void)
+static int send_frame(const struct chan *ch, uint8_t type, const struct tokbuf *b)
 {
-	return OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL) == 1 ? 0 : -1;
+	if (tok_write_frame(ch->out, type, b) == 0)
+		return 0;
+	fprintf(stderr, "pam_certmap_token: cannot answer: %s\n", strerror(errno));
+	return -1;
 }
 
 static int send_error(const struct chan *ch, uint32_t err, uint32_t flags, const char *msg)
@@ -74,10 +77,19 @@ static int send_error(const struct chan *ch, uint32_t err, uint32_t flags, const
 	tokbuf_put_u32(&b, err);
 	tokbuf_put_u32(&b, flags);
 	tokbuf_put_str(&b, msg);
-	rc = tok_write_frame(ch->out, TOK_ERROR, &b);
+	rc = send_frame(ch, TOK_ERROR, &b);
 	tokbuf_free(&b);
-	if (rc != 0)
-		fprintf(stderr, "pam_certmap_token: cannot answer: %s\n", strerror(errno));
+	return rc;
+}
+
+static int send_empty(const struct chan *ch, uint8_t type)
+{
+	struct tokbuf b;
+	int rc;
+
+	tokbuf_init(&b);
+	rc = send_frame(ch, type, &b);
+	tokbuf_free(&b);
 	return rc;
 }
 
@@ -106,12 +118,14 @@ static int read_request(const struct chan *ch, uint8_t want, struct tokbuf *b, i
 	return GO_ON;
 }
 
-static void put_cert(struct tokbuf *b, const struct p11_cert *c)
+static void put_cert(struct tokbuf *b, const struct p11 *p, const struct p11_cert *c)
 {
-	tokbuf_put_u32(b, c->slot_index);
-	tokbuf_put_str(b, c->label);
-	tokbuf_put_str(b, c->serial);
-	tokbuf_put_u32(b, c->flags);
+	const struct p11_slot *s = &p->slots[c->slot];
+
+	tokbuf_put_u32(b, (uint32_t)c->slot);
+	tokbuf_put_str(b, s->label);
+	tokbuf_put_str(b, s->serial);
+	tokbuf_put_u32(b, p11_flags(s->token_flags));
 	tokbuf_put_bytes(b, c->der, c->der_len);
 	tokbuf_put_bytes(b, c->id, c->id_len);
 }
@@ -119,31 +133,40 @@ static void put_cert(struct tokbuf *b, const struct p11_cert *c)
 static int send_certs(const struct chan *ch, const struct p11 *p)
 {
 	struct tokbuf b;
-	size_t i, n = p11_count(p);
 	int rc = DONE_FAIL;
 
 	tokbuf_init(&b);
-	tokbuf_put_u32(&b, (uint32_t)n);
-	for (i = 0; i < n; i++)
-		put_cert(&b, p11_cert_at(p, i));
+	tokbuf_put_u32(&b, (uint32_t)p->ncerts);
+	for (size_t i = 0; i < p->ncerts; i++)
+		put_cert(&b, p, &p->certs[i]);
 	if (b.error) {
 		send_error(ch, TOK_E_INTERNAL, 0, "too many certificates for one frame");
 		goto out;
 	}
-	if (tok_write_frame(ch->out, TOK_CERTS, &b) != 0) {
-		fprintf(stderr, "pam_certmap_token: cannot answer: %s\n", strerror(errno));
-		goto out;
-	}
-	rc = GO_ON;
+	if (send_frame(ch, TOK_CERTS, &b) == 0)
+		rc = GO_ON;
 out:
 	tokbuf_free(&b);
 	return rc;
 }
 
+/* wait_for_card: the module is told that no token is there (it tells the
+ * user) and when one came (its own deadline ends the wait otherwise). */
+static int wait_token(const struct chan *ch, struct p11 *p, const struct tok_list_req *req)
+{
+	if (req->wait == 0 || p11_token_present(p, req->label))
+		return GO_ON;
+	if (send_empty(ch, TOK_WAITING) != 0)
+		return DONE_FAIL;
+	if (p11_wait(p, req->label, ch->in) != 0)
+		return DONE_OK;  /* the module stopped waiting */
+	return send_empty(ch, TOK_INSERTED) == 0 ? GO_ON : DONE_FAIL;
+}
+
 static int handle_list(const struct chan *ch, struct p11 *p)
 {
+	struct tok_list_req req = { 0 };
 	struct tokbuf b;
-	char *module = NULL, *label = NULL;
 	char msg[512];
 	uint32_t err;
 	int rc;
@@ -152,21 +175,25 @@ static int handle_list(const struct chan *ch, struct p11 *p)
 	rc = read_request(ch, TOK_LIST, &b, DONE_FAIL);
 	if (rc != GO_ON)
 		goto out;
-	if (tokparse_list(&b, &module, &label) != 0) {
+	if (tokreq_list(&b, &req) != 0) {
 		rc = protocol_error(ch, "malformed TOK_LIST");
 		goto out;
 	}
-	err = p11_list(p, module, label, msg, sizeof(msg));
+	err = p11_load(p, req.module, msg, sizeof(msg));
+	if (err == 0) {
+		rc = wait_token(ch, p, &req);
+		if (rc != GO_ON)
+			goto out;
+		err = p11_list(p, req.label, msg, sizeof(msg));
+	}
 	if (err != 0) {
 		fprintf(stderr, "pam_certmap_token: %s\n", msg);
-		send_error(ch, err, 0, msg);
-		rc = err == TOK_E_MODULE ? DONE_OK : DONE_FAIL;
+		rc = send_error(ch, err, 0, msg) == 0 && err != TOK_E_INTERNAL ? DONE_OK : DONE_FAIL;
 		goto out;
 	}
 	rc = send_certs(ch, p);
 out:
-	free(module);
-	free(label);
+	tokreq_list_free(&req);
 	tokbuf_free(&b);
 	return rc;
 }
@@ -178,16 +205,17 @@ static int send_result(const struct chan *ch, const struct p11_result *r)
 
 	if (r->err != 0) {
 		rc = send_error(ch, r->err, r->flags, r->msg);
-		return rc == 0 && r->err != TOK_E_INTERNAL ? DONE_OK : DONE_FAIL;
+		return rc == 0 && r->err != TOK_E_INTERNAL ? GO_ON : DONE_FAIL;
 	}
 	tokbuf_init(&b);
 	tokbuf_put_u32(&b, r->alg);
 	tokbuf_put_bytes(&b, r->sig, r->sig_len);
-	rc = tok_write_frame(ch->out, TOK_SIGNED, &b);
+	rc = send_frame(ch, TOK_SIGNED, &b);
 	tokbuf_free(&b);
-	return rc == 0 ? DONE_OK : DONE_FAIL;
+	return rc == 0 ? GO_ON : DONE_FAIL;
 }
 
+/* One TOK_SIGN and its answer; GO_ON when another may follow. */
 static int handle_sign(const struct chan *ch, struct p11 *p)
 {
 	struct tok_sign_req req = { 0 };
@@ -196,32 +224,33 @@ static int handle_sign(const struct chan *ch, struct p11 *p)
 	int rc;
 
 	tokbuf_init(&b);
-	/* EOF here: the module mapped none of the certificates. */
+	/* EOF here: the module is done (it mapped nothing, or has its answer). */
 	rc = read_request(ch, TOK_SIGN, &b, DONE_OK);
 	if (rc != GO_ON)
 		goto out;
-	if (tokparse_sign(&b, p11_count(p), &req) != 0) {
+	if (tokreq_sign(&b, p->ncerts, &req) != 0) {
 		rc = protocol_error(ch, "malformed TOK_SIGN");
 		goto out;
 	}
-	tokbuf_free(&b);
-	p11_sign(p, req.index, req.pin, req.chal, req.chal_len, &r);
+	tokbuf_free(&b);  /* wipes the frame's copy of the PIN */
+	p11_sign(p, &req, &r);
 	rc = send_result(ch, &r);
 out:
-	tokparse_sign_free(&req);
+	tokreq_sign_free(&req);
 	p11_result_free(&r);
 	tokbuf_free(&b);
 	return rc;
 }
 
-/* Everything that needed cleaning up is done by then: p11_free finalized the
- * module and wiped libp11's copy of the PIN, the request's copy is wiped.
- * The exit handlers of OpenSSL, of the PKCS#11 module's C++ runtime and of
- * ld.so would only free memory the kernel takes back anyway (1.7 M
- * instructions per authentication), so they are skipped; stdio is flushed
- * first for whatever a PKCS#11 module printed. */
-static void __attribute__((noreturn)) finish(int rc)
+/* The request's PIN is wiped by then, and p11_close logged the tokens out
+ * and finalised the module.  The exit handlers of the PKCS#11 module's C++
+ * runtime and of ld.so would only free memory the kernel takes back anyway,
+ * so they are skipped; stdio is flushed first for whatever a PKCS#11 module
+ * printed. */
+static void __attribute__((noreturn)) finish(struct p11 *p, int rc)
 {
+	if (p != NULL)
+		p11_close(p);
 	/* A failed flush has no one left to be told about. */
 	(void)fflush(NULL);
 	_exit(rc);
@@ -230,27 +259,17 @@ static void __attribute__((noreturn)) finish(int rc)
 int main(void)
 {
 	struct chan ch = { STDIN_FILENO, STDOUT_FILENO };
-	struct p11 *p = NULL;
-	int rc = DONE_FAIL;
+	struct p11 p;
+	int rc, n = 0;
 
+	memset(&p, 0, sizeof(p));
 	if (harden() != 0 || take_stdio(&ch) != 0) {
 		fprintf(stderr, "pam_certmap_token: cannot set up: %s\n", strerror(errno));
 		send_error(&ch, TOK_E_INTERNAL, 0, "the helper cannot protect the PIN");
-		finish(DONE_FAIL);
+		finish(NULL, DONE_FAIL);
 	}
-	if (openssl_setup() != 0) {
-		fprintf(stderr, "pam_certmap_token: cannot initialise OpenSSL\n");
-		send_error(&ch, TOK_E_INTERNAL, 0, "the helper cannot initialise OpenSSL");
-		finish(DONE_FAIL);
-	}
-	p = p11_new();
-	if (p == NULL) {
-		send_error(&ch, TOK_E_INTERNAL, 0, "out of memory");
-		finish(DONE_FAIL);
-	}
-	rc = handle_list(&ch, p);
-	if (rc == GO_ON)
-		rc = handle_sign(&ch, p);
-	p11_free(p);
-	finish(rc);
+	rc = handle_list(&ch, &p);
+	while (rc == GO_ON && n++ < SIGN_MAX)
+		rc = handle_sign(&ch, &p);
+	finish(&p, rc == GO_ON ? DONE_OK : rc);
 }

@@ -10,9 +10,7 @@
 
 CERTMAP=$top_builddir/certmap/certmap
 [ -x "$CERTMAP" ] || bail "$CERTMAP not built"
-if [ -z "$NSS_WRAPPER_LIB" ] || [ ! -f "$NSS_WRAPPER_LIB" ]; then
-	skip_all "nss_wrapper not found"
-fi
+have_nss_wrapper || skip_all "nss_wrapper not found"
 umask 022
 
 # ---------------------------------------------------------------- helpers

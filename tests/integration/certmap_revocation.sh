@@ -11,7 +11,7 @@ need_netns
 
 CERTMAP=$top_builddir/tests/certmap_uninst
 [ -x "$CERTMAP" ] || bail "$CERTMAP not built"
-[ -n "$NSS_WRAPPER_LIB" ] && [ -f "$NSS_WRAPPER_LIB" ] || skip_all "nss_wrapper not found"
+have_nss_wrapper || skip_all "nss_wrapper not found"
 umask 022
 
 # cm ARGS...: certmap with the test users; rc, $T/out and $T/err hold the outcome.

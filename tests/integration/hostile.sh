@@ -615,11 +615,16 @@ curve_cert P-256 "$T/fake.pem" || bail "cannot make the fake token's certificate
 if [ "$FAKE" = yes ]; then
 	printf 'auth required %s source=pkcs11 mapfile=%s token_timeout=2 pkcs11_module=%s\n' \
 		"$FAKEMOD" "$T/fake.xml" "$T/no-p11.so" > "$PAMDIR/hk" || bail "cannot write hk"
+	# the same with wait_for_card
+	printf 'auth required %s source=pkcs11 mapfile=%s token_timeout=2 wait_for_card=1 %s\n' \
+		"$FAKEMOD" "$T/fake.xml" "pkcs11_module=$T/no-p11.so" > "$PAMDIR/hkw" ||
+		bail "cannot write hkw"
 fi
 
-# h_fake NAME CODE [VAR=VALUE]...: pamtester hk alice (PIN on stdin) with the fake helper
-# told VARs answers CODE within the limit.  A memory checker watches the module, not the
-# fake helper, whose crashes and kills are on purpose.
+# h_fake NAME CODE [VAR=VALUE]...: pamtester HK (default hk) alice (PIN on stdin) with the
+# fake helper told VARs answers CODE within the limit.  A memory checker watches the module,
+# not the fake helper, whose crashes and kills are on purpose.
+HK=hk
 h_fake() {
 	_hf_name=$1 _hf_code=$2
 	shift 2
@@ -633,7 +638,7 @@ h_fake() {
 		PAM_WRAPPER_USE_SYSLOG=1 \
 		LD_PRELOAD="$(h_preload "$PAM_WRAPPER_LIB" "$NSS_WRAPPER_LIB")" \
 		FAKEHELPER_CERT="$T/fake.pem" FAKEHELPER_KEY="$T/fake.pem.key" "$@" \
-		$MEMCHECK_CRASH_ENV $MEMCHECK_NOHELPER pamtester hk alice authenticate < "$T/pin"
+		$MEMCHECK_CRASH_ENV $MEMCHECK_NOHELPER pamtester "$HK" alice authenticate < "$T/pin"
 	_hf_want=1
 	[ "$_hf_code" = PAM_SUCCESS ] && _hf_want=0
 	if in_time && [ "$RC" = "$_hf_want" ] &&
@@ -652,7 +657,28 @@ h_fake_log() {
 		tap_skip "$1" "tests/pam_certmap_fakehelper.la not built"
 		return
 	fi
-	h_log "$1" "$2" "$FAKENAME" hk "$3"
+	h_log "$1" "$2" "$FAKENAME" "$HK" "$3"
+}
+
+# h_fake_said NAME TEXT: the last h_fake run showed TEXT to the user; h_fake_not_said: it did not.
+h_fake_said() {
+	if [ "$FAKE" = no ]; then
+		tap_skip "$1" "tests/pam_certmap_fakehelper.la not built"
+	elif said "$2"; then
+		tap_ok "$1"
+	else
+		tap_notok "$1" "want in the output: $2" "got:" "$(head -c 2000 "$T/out")"
+	fi
+}
+
+h_fake_not_said() {
+	if [ "$FAKE" = no ]; then
+		tap_skip "$1" "tests/pam_certmap_fakehelper.la not built"
+	elif said "$2"; then
+		tap_notok "$1" "not wanted in the output: $2" "got:" "$(head -c 2000 "$T/out")"
+	else
+		tap_ok "$1"
+	fi
 }
 
 # The control: the fake helper, told to behave, gets alice in.
@@ -685,6 +711,44 @@ for m in garbage:PAM_AUTHINFO_UNAVAIL:"$FRAME" oversized:PAM_AUTHINFO_UNAVAIL:"$
 	[ "${_rest%%:*}" = PAM_AUTH_ERR ] && _prio=warning
 	h_fake_log "signature answered with '$_mode': logged" "$_prio" "${_rest#*:}"
 done
+
+# What a token says about itself after the PIN: removal and device errors are not a wrong PIN.
+h_fake "signature answered: token removed" PAM_AUTHINFO_UNAVAIL FAKEHELPER_SIGN=gone
+h_fake_log "token removed: logged" warning "denied: token 'fake' was removed: C_Login failed"
+h_fake "signature answered: device error" PAM_AUTHINFO_UNAVAIL FAKEHELPER_SIGN=device
+h_fake_log "device error: logged" warning "denied: token 'fake' or its reader failed: C_Sign"
+h_fake "signature answered: PIN expired" PAM_AUTH_ERR FAKEHELPER_SIGN=expired
+h_fake_said "PIN expired: the user is told" "The PIN of fake has expired"
+h_fake_log "PIN expired: logged" warning "denied: PIN of token 'fake' has expired"
+h_fake "signature answered: a wrong PIN that locked the token" PAM_MAXTRIES \
+	FAKEHELPER_SIGN=lockednow
+h_fake_said "locked by this try: the user is told" "The PIN of fake is now locked."
+# A message the helper makes up cannot forge a log line or move the terminal.
+h_fake "signature answered with control characters" PAM_AUTH_ERR FAKEHELPER_SIGN=escape
+h_fake_log "control characters: logged escaped" warning \
+	"did not sign: evil\\x0a<84>granted: user 'root'\\x1b[2J"
+h_fake "a label with control characters" PAM_SUCCESS \
+	FAKEHELPER_LABEL="$(printf 'ev\033[2Jil\r\a')"
+h_fake_said "a label with control characters: the prompt shows it escaped" \
+	'PIN for ev\x1b[2Jil\x0d\x07: '
+h_fake_not_said "a label with control characters: no escape character reaches the user" \
+	"$(printf '\033')"
+h_fake_log "a label with control characters: logged escaped" notice "granted: user 'alice'"
+
+# wait_for_card (hkw waits 1 s): told to insert a card, then a card, or none in time.
+h_fake "no wait_for_card, the helper waits anyway" PAM_AUTHINFO_UNAVAIL FAKEHELPER_LIST=waiting
+h_fake_log "no wait_for_card, the helper waits anyway: logged" err "$MALFORMED"
+HK=hkw
+h_fake "wait_for_card: no card comes" PAM_AUTHINFO_UNAVAIL FAKEHELPER_LIST=waiting
+h_fake_said "wait_for_card, no card: the user is told to insert one" "Insert your smart card."
+h_fake_log "wait_for_card, no card: logged" warning \
+	"denied: no smart card was inserted within 1 s"
+h_fake "wait_for_card: a card comes" PAM_SUCCESS FAKEHELPER_LIST=inserted
+h_fake_said "wait_for_card, a card: the user was told first" "Insert your smart card."
+h_fake "wait_for_card: a card comes, then no list" PAM_AUTHINFO_UNAVAIL \
+	FAKEHELPER_LIST=insertedsilent
+h_fake_log "wait_for_card, then no list: logged" err "$TIMEDOUT"
+HK=hk
 
 # Keys the module does not support (SPEC 3.3): refused before the PIN is asked.
 for c in $CURVES; do

@@ -1,6 +1,8 @@
 #!/bin/sh
 # token_auth.sh - the pkcs11 source with SoftHSM2 tokens: every key type, which certificate
-# of which token is chosen, what is checked before the PIN is asked, and the proof of the key.
+# of which token is chosen, what is checked before the PIN is asked, the proof of the key,
+# the token's other certificates as intermediates, and the decision made again after the
+# signature.
 . "${top_srcdir:?}/tests/lib.sh"
 . "$top_srcdir/tests/pki.sh"
 . "$top_srcdir/tests/softhsm.sh"
@@ -249,5 +251,96 @@ t_tok "crl_file: a revoked certificate: denied" PAM_AUTH_ERR $PIN ta-crl alice
 t_no_prompt "crl_file: revoked: no PIN asked"
 tok_svc ta-nocrl $BASE token_label=revoked ca_file="$T/pki/ca.pem"
 t_tok "no crl_file: the revoked certificate is taken" PAM_SUCCESS $PIN ta-nocrl alice
+
+# ---------------------------------------------------------------- intermediates on the token
+
+# A leaf issued by an intermediate CA that only the token holds: ca_file has the root alone.
+ext() { printf '%s\n' "$@" > "$K/ext"; }
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$K/inter.key" 2>/dev/null &&
+	openssl req -new -key "$K/inter.key" -subj "/O=pam_certmap tests/CN=Intermediate CA" \
+		-out "$K/inter.csr" 2>/dev/null &&
+	ext "basicConstraints=critical,CA:true" "keyUsage=critical,keyCertSign,cRLSign" \
+		"subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid" &&
+	openssl x509 -req -in "$K/inter.csr" -CA "$T/pki/ca.pem" -CAkey "$T/pki/ca.key" \
+		-set_serial 500 -days 365 -extfile "$K/ext" -out "$K/inter.pem" 2>/dev/null &&
+	openssl req -new -key "$K/p256.pem" -subj "/CN=alice via intermediate" \
+		-out "$K/leaf.csr" 2>/dev/null &&
+	ext "basicConstraints=critical,CA:false" "keyUsage=critical,digitalSignature" \
+		"extendedKeyUsage=clientAuth" "authorityKeyIdentifier=keyid" &&
+	openssl x509 -req -in "$K/leaf.csr" -CA "$K/inter.pem" -CAkey "$K/inter.key" \
+		-set_serial 501 -days 30 -extfile "$K/ext" -out "$K/leaf.pem" 2>/dev/null ||
+	bail "cannot make the intermediate CA and its leaf"
+SOFTHSM2_CONF=$CONF_MAIN
+hsm_token inter $PIN && hsm_put inter $PIN 01 "$K/p256.pem" "$K/leaf.pem" &&
+	hsm_import_cert inter $PIN 02 "$K/inter.pem" &&
+	hsm_token leafonly $PIN && hsm_put leafonly $PIN 01 "$K/p256.pem" "$K/leaf.pem" ||
+	bail "cannot fill the intermediate tokens"
+MAP_INTER=$T/map-inter.xml
+xml_add "$K/leaf.pem" alice | map_simple "$MAP_INTER"
+B_INTER="source=pkcs11 mapfile=$MAP_INTER pkcs11_module=$HSM_LIB ca_file=$T/pki/ca.pem"
+tok_svc ta-inter $B_INTER token_label=inter
+t_tok "the intermediate on the token completes the chain" PAM_SUCCESS $PIN ta-inter alice
+tok_svc ta-leafonly $B_INTER token_label=leafonly
+t_tok "without the intermediate: denied" PAM_AUTH_ERR $PIN ta-leafonly alice
+t_no_prompt "without the intermediate: no PIN asked"
+tok_svc ta-inter-nochain source=pkcs11 mapfile="$MAP_INTER" pkcs11_module="$HSM_LIB" \
+	token_label=inter ca_file="$T/pki2/ca.pem"
+t_tok "the intermediate on the token, another root: denied" PAM_AUTH_ERR $PIN \
+	ta-inter-nochain alice
+t_no_prompt "another root: trust still ends at ca_file, no PIN asked"
+
+# ---------------------------------------------------------------- decided again after the signature
+
+# The mapping file changes while the PIN prompt is open; what is there once the token signed
+# decides.  Line 4 of the file holds the entry.
+RE=$T/recheck.xml
+recheck_map() {
+	printf '%s\n' "$1" | map_simple "$RE" "${2:-}"
+}
+recheck_run() {
+	tok_start ta-recheck "$1"
+	if ! tok_wait_out "PIN for p256: "; then
+		tok_finish
+		return 1
+	fi
+	eval "$2"
+	tok_send $PIN
+	tok_finish
+}
+tok_svc ta-recheck source=pkcs11 mapfile="$RE" pkcs11_module="$HSM_LIB" token_label=p256
+ENTRY=$(xml_add "$K/alice-p256.pem" alice)
+
+recheck_map "$ENTRY"
+recheck_run alice ":"
+tok_check "the file unchanged while the PIN is asked: granted" PAM_SUCCESS
+recheck_map "$ENTRY"
+recheck_run alice 'recheck_map "$(xml_add "$K/alice-p256.pem" alice enabled=\"false\")"'
+tok_check "the entry disabled while the PIN is asked: denied" PAM_AUTH_ERR
+t_tlog "the entry disabled: logged" warning ta-recheck \
+	"denied: after the token signed: mapping at line 4 is disabled"
+recheck_map "$ENTRY"
+recheck_run alice 'recheck_map "$(xml_add "$K/bob.pem" bob)"'
+tok_check "the entry removed while the PIN is asked: denied" PAM_AUTH_ERR
+t_tlog "the entry removed: logged" warning ta-recheck \
+	"denied: after the token signed: no mapping for this certificate"
+recheck_map "$ENTRY"
+recheck_run alice 'recheck_map "$(xml_add "$K/alice-p256.pem" bob)"'
+tok_check "the entry moved to bob while alice's PIN is asked: denied" PAM_AUTH_ERR
+t_tlog "the entry moved to bob: logged" warning ta-recheck \
+	"denied: after the token signed: mapped to 'bob', not to 'alice'"
+recheck_map "$ENTRY"
+recheck_run "" 'recheck_map "$(xml_add "$K/alice-p256.pem" bob)"'
+tok_check "no PAM_USER, the entry moved to bob: denied, not bob" PAM_AUTH_ERR
+t_tlog "no PAM_USER, the entry moved: logged" warning ta-recheck \
+	"denied: after the token signed: now mapped to 'bob', not to 'alice'"
+recheck_map "$ENTRY"
+recheck_run alice 'recheck_map "$ENTRY" "oneToOneCertificateMappingsEnabled=\"false\""'
+tok_check "one-to-one mappings switched off while the PIN is asked" PAM_AUTHINFO_UNAVAIL
+t_tlog "one-to-one mappings switched off: logged" warning ta-recheck \
+	"denied: after the token signed: certificate mapping is disabled"
+recheck_map "$ENTRY"
+recheck_run alice 'echo "<broken" > "$RE"'
+tok_check "the file made invalid while the PIN is asked" PAM_AUTHINFO_UNAVAIL
+t_tlog "the file made invalid: logged" err ta-recheck "mapping file $RE"
 
 tap_done

@@ -1,7 +1,9 @@
 #!/bin/sh
 # token_faults.sh - what a broken token stack does to the caller: a PKCS#11 module that hangs,
-# crashes, fails or is missing, no token, no certificate, bad token options.  The caller
-# (pamtester) always gets an answer in time and lives on.
+# crashes, fails or is missing, a card pulled out or a reader error, no token, no
+# certificate, bad token options; and callers that are hard on a child process (fds 0-2
+# closed, SIGCHLD ignored or reaped by the caller).  The caller always gets an answer in time
+# and lives on.
 . "${top_srcdir:?}/tests/lib.sh"
 . "$top_srcdir/tests/pki.sh"
 . "$top_srcdir/tests/softhsm.sh"
@@ -53,18 +55,6 @@ t_not_signalled() {
 	else
 		tap_notok "$1" "pamtester died of signal $((TOK_RC - 128))" "$TOK_OUT"
 	fi
-}
-
-# t_gone NAME FILE: no process has FILE mapped any more (the helper that loaded it is dead).
-t_gone() {
-	_tg_i=0
-	while [ $_tg_i -lt 20 ]; do
-		_tg_left=$(grep -lF -- "$2" /proc/[0-9]*/maps 2>/dev/null)
-		[ -z "$_tg_left" ] && { tap_ok "$1"; return; }
-		sleep 0.1
-		_tg_i=$((_tg_i + 1))
-	done
-	tap_notok "$1" "still mapped by: $_tg_left"
 }
 
 # ---------------------------------------------------------------- the baseline
@@ -154,6 +144,65 @@ t_tok "no token, empty PAM_USER" PAM_AUTHINFO_UNAVAIL $PIN tf-hsm "" SOFTHSM2_CO
 t_tok "a token without certificates" PAM_AUTHINFO_UNAVAIL $PIN tf-hsm alice \
 	SOFTHSM2_CONF="$CONF_NOCERT"
 t_no_prompt "a token without certificates: no PIN asked"
+
+# ---------------------------------------------------------------- a card pulled out
+
+# t_gone_card NAME MODE WHERE: the shim plays MODE; PAM_AUTHINFO_UNAVAIL, not a wrong PIN.
+t_gone_card() {
+	t_tok "$1" PAM_AUTHINFO_UNAVAIL $PIN tf-gone alice SHIM_MODE=$2
+	t_tlog "$1: logged" warning tf-gone "$3"
+	t_no_out "$1: not told as a wrong PIN" "locked"
+}
+tok_svc tf-gone $BASE pkcs11_module="$T/shim.so"
+t_gone_card "card pulled out at the PIN prompt (C_Login: CKR_DEVICE_REMOVED)" gone_login \
+	"denied: token 'faults' was removed: C_Login failed: CKR_DEVICE_REMOVED"
+t_gone_card "card pulled out and put back (C_Login: CKR_SESSION_HANDLE_INVALID)" session_gone \
+	"denied: token 'faults' was removed: C_Login failed: CKR_SESSION_HANDLE_INVALID"
+t_gone_card "card pulled out while signing (C_Sign: CKR_DEVICE_REMOVED)" gone_sign \
+	"denied: token 'faults' was removed: C_Sign failed: CKR_DEVICE_REMOVED"
+t_gone_card "a reader error while signing (C_Sign: CKR_DEVICE_ERROR)" device_sign \
+	"denied: token 'faults' or its reader failed: C_Sign failed: CKR_DEVICE_ERROR"
+
+# What that is for: a card-or-password stack goes on to the next module.
+PAM_PERMIT=$(dirname "${PAM_EXEC:-/x/x}")/pam_permit.so
+if [ -n "$PAM_EXEC" ] && [ -f "$PAM_PERMIT" ]; then
+	{
+		printf 'auth [success=done authinfo_unavail=ignore default=die] %s %s\n' "$MODULE" \
+			"$TOK_DEFAULTS $BASE pkcs11_module=$T/shim.so"
+		printf 'auth required %s\n' "$PAM_PERMIT"
+	} > "$PAMDIR/tf-fallback" || bail "cannot write tf-fallback"
+	t_tok "card pulled out: a card-or-password stack reaches the next module" PAM_SUCCESS \
+		$PIN tf-fallback alice SHIM_MODE=gone_login
+	t_tok "wrong PIN: the same stack stops" PAM_AUTH_ERR 000000 tf-fallback alice
+else
+	tap_skip "card pulled out: a card-or-password stack" "pam_permit.so not found"
+	tap_skip "wrong PIN: the same stack stops" "pam_permit.so not found"
+fi
+
+# ---------------------------------------------------------------- callers hard on children
+
+tok_svc tf-caller $BASE pkcs11_module="$HSM_LIB"
+t_drive "a caller with fds 0, 1 and 2 closed" PAM_SUCCESS alice -c -p $PIN -u alice tf-caller
+t_drive "a caller that ignores SIGCHLD" PAM_SUCCESS alice -S ignore -p $PIN -u alice tf-caller
+t_drive "a caller that reaps its children itself" PAM_SUCCESS alice -S reap -p $PIN -u alice \
+	tf-caller
+t_drive "fds closed and SIGCHLD reaped: a wrong PIN is still wrong" PAM_AUTH_ERR alice -c \
+	-S reap -p 000000 -u alice tf-caller
+
+# A helper that hangs is killed through its pidfd, whatever the caller does with SIGCHLD:
+# after the caller reaped it, its PID may be another process's.
+# As for the other timed runs, a memory checker does not follow the helper (softhsm.sh).
+tok_svc tf-caller-hang $BASE pkcs11_module="$T/hang.so" token_timeout=$TIMEOUT
+for _s in ignore reap; do
+	_t0=$(date +%s%N)
+	drive_check "SIGCHLD $_s: C_Initialize hangs" PAM_AUTHINFO_UNAVAIL alice \
+		$MEMCHECK_NOHELPER "$PAMDRIVE" -S $_s -p $PIN -u alice tf-caller-hang
+	TOK_MS=$((($(date +%s%N) - _t0) / 1000000))
+	t_elapsed "SIGCHLD $_s: the answer comes within token_timeout + 1 s" \
+		$((TIMEOUT * 1000 - 100)) $((TIMEOUT * 1000 + 1000))
+	t_tlog "SIGCHLD $_s: logged" err tf-caller-hang "token helper timed out after $TIMEOUT s"
+	t_gone "SIGCHLD $_s: the helper was killed" "$T/hang.so"
+done
 
 # ---------------------------------------------------------------- token options
 

@@ -122,6 +122,7 @@ START_TEST(pkcs11_is_the_default_source)
 	ck_assert_int_eq(o.source, SOURCE_PKCS11);
 	ck_assert_str_eq(o.pkcs11_module, DEFAULT_PKCS11_MODULE);
 	ck_assert_int_eq(o.token_timeout, 10);
+	ck_assert_int_eq(o.wait_for_card, 0);
 	ck_assert_ptr_null(o.token_label);
 	ck_assert_ptr_null(o.ca_file);
 	ck_assert_ptr_null(o.ca_dir);
@@ -163,6 +164,29 @@ START_TEST(token_timeout_must_be_whole_seconds_in_range)
 	}
 	ck_assert_int_eq(PARSE(&o, err, "token_timeout=300"), 0);
 	ck_assert_int_eq(o.token_timeout, 300);
+}
+END_TEST
+
+START_TEST(wait_for_card_is_seconds_and_may_be_zero)
+{
+	static const char *const bad[] = { "wait_for_card=-1", "wait_for_card=301",
+		"wait_for_card=", "wait_for_card", "wait_for_card=1m", "wait_for_card= 5" };
+	struct options o;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(PARSE(&o, err, bad[i]), -1);
+		ck_assert_msg(strstr(err, "wait_for_card") != NULL, "%s: %s", bad[i], err);
+	}
+	ck_assert_int_eq(PARSE(&o, err, "wait_for_card=-1"), -1);
+	ck_assert_str_eq(err, "malformed option 'wait_for_card=-1': a whole number of seconds, "
+			 "0 to 300");
+	ck_assert_int_eq(PARSE(&o, err, "wait_for_card=0"), 0);
+	ck_assert_int_eq(o.wait_for_card, 0);
+	ck_assert_int_eq(PARSE(&o, err, "wait_for_card=300"), 0);
+	ck_assert_int_eq(o.wait_for_card, 300);
+	ck_assert_int_eq(PARSE(&o, err, "source=env", "wait_for_card=5"), -1);
+	ck_assert_str_eq(err, "option 'wait_for_card' applies to source=pkcs11 only");
 }
 END_TEST
 
@@ -307,6 +331,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, pkcs11_is_the_default_source);
 	tcase_add_test(tc, pkcs11_options_are_read);
 	tcase_add_test(tc, token_timeout_must_be_whole_seconds_in_range);
+	tcase_add_test(tc, wait_for_card_is_seconds_and_may_be_zero);
 	tcase_add_test(tc, paths_must_be_absolute);
 	tcase_add_test(tc, crl_file_needs_a_trust_anchor);
 	tcase_add_test(tc, revocation_options_are_read);

@@ -1,8 +1,13 @@
 /* check_tokproto.c - the module <-> helper wire format: the checked buffer
- * (bounds, sticky errors, strings) and frames over sockets and pipes. */
+ * (bounds, sticky errors, strings), frames over sockets and pipes, the
+ * module's requests (tokreq.c) and what it reads back (tokparse.c). */
 #include "config.h"
 #include "unit.h"
+#include "testcert.h"
+#include "tokparse.h"
 #include "tokproto.h"
+#include "tokreq.h"
+#include "tokstr.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -492,11 +497,286 @@ START_TEST(largest_frame_then_a_small_one)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- requests */
+
+static void sign_req(struct tok_sign_req *r, unsigned char *chal, size_t len)
+{
+	memset(r, 0, sizeof(*r));
+	for (size_t i = 0; i < len; i++)
+		chal[i] = (unsigned char)i;
+	r->index = 1;
+	r->pin = "123456";
+	r->key = TOK_KEY_EC;
+	r->key_bits = 384;
+	r->chal = chal;
+	r->chal_len = len;
+	memset(r->sha256, 2, sizeof(r->sha256));
+	memset(r->sha384, 3, sizeof(r->sha384));
+	memset(r->sha512, 5, sizeof(r->sha512));
+}
+
+/* REQ written and read back against NCERTS certificates: 0 or -1. */
+static int sign_round_trip(const struct tok_sign_req *req, size_t ncerts, struct tok_sign_req *got)
+{
+	struct tokbuf b;
+	int rc;
+
+	tokbuf_init(&b);
+	ck_assert_int_eq(tokreq_put_sign(&b, req), 0);
+	memset(got, 0, sizeof(*got));
+	rc = tokreq_sign(&b, ncerts, got);
+	tokbuf_free(&b);
+	return rc;
+}
+
+START_TEST(list_request_round_trips)
+{
+	struct tok_list_req in = { "/usr/lib/p11-kit-proxy.so", "PIV card", 30 }, out;
+	struct tokbuf b;
+
+	tokbuf_init(&b);
+	ck_assert_int_eq(tokreq_put_list(&b, &in), 0);
+	ck_assert_int_eq(tokreq_list(&b, &out), 0);
+	ck_assert_str_eq(out.module, in.module);
+	ck_assert_str_eq(out.label, in.label);
+	ck_assert_uint_eq(out.wait, 30);
+	tokreq_list_free(&out);
+	ck_assert_ptr_null(out.module);
+	tokbuf_free(&b);
+}
+END_TEST
+
+START_TEST(list_request_with_a_wait_too_long_is_refused)
+{
+	struct tok_list_req in = { "/m.so", "", TOKREQ_WAIT_MAX + 1 }, out;
+	struct tokbuf b;
+
+	tokbuf_init(&b);
+	ck_assert_int_eq(tokreq_put_list(&b, &in), 0);
+	ck_assert_int_eq(tokreq_list(&b, &out), -1);
+	ck_assert_ptr_null(out.module);
+	ck_assert_ptr_null(out.label);
+	tokbuf_free(&b);
+}
+END_TEST
+
+START_TEST(sign_request_round_trips)
+{
+	unsigned char chal[32];
+	struct tok_sign_req in, out;
+
+	sign_req(&in, chal, sizeof(chal));
+	ck_assert_int_eq(sign_round_trip(&in, 2, &out), 0);
+	ck_assert_uint_eq(out.index, 1);
+	ck_assert_str_eq(out.pin, "123456");
+	ck_assert_uint_eq(out.pin_len, 6);
+	ck_assert_uint_eq(out.key, TOK_KEY_EC);
+	ck_assert_uint_eq(out.key_bits, 384);
+	ck_assert_uint_eq(out.chal_len, sizeof(chal));
+	ck_assert_mem_eq(out.chal, chal, sizeof(chal));
+	ck_assert_mem_eq(out.sha384, in.sha384, sizeof(in.sha384));
+	ck_assert_mem_eq(out.sha512, in.sha512, sizeof(in.sha512));
+	tokreq_sign_free(&out);
+	ck_assert_ptr_null(out.pin);
+}
+END_TEST
+
+START_TEST(sign_request_out_of_bounds_is_refused)
+{
+	unsigned char chal[TOKREQ_CHALLENGE_MAX + 1];
+	struct tok_sign_req in, out;
+
+	sign_req(&in, chal, 32);
+	ck_assert_int_eq(sign_round_trip(&in, 1, &out), -1);   /* index 1 of 1 */
+	tokreq_sign_free(&out);
+	sign_req(&in, chal, TOKREQ_CHALLENGE_MIN - 1);
+	ck_assert_int_eq(sign_round_trip(&in, 2, &out), -1);
+	tokreq_sign_free(&out);
+	sign_req(&in, chal, TOKREQ_CHALLENGE_MAX + 1);
+	ck_assert_int_eq(sign_round_trip(&in, 2, &out), -1);
+	tokreq_sign_free(&out);
+	sign_req(&in, chal, 32);
+	in.key = 3;
+	ck_assert_int_eq(sign_round_trip(&in, 2, &out), -1);
+	tokreq_sign_free(&out);
+	sign_req(&in, chal, 32);
+	in.key_bits = TOKREQ_KEY_BITS_MAX + 1;
+	ck_assert_int_eq(sign_round_trip(&in, 2, &out), -1);
+	tokreq_sign_free(&out);
+	sign_req(&in, chal, 32);
+	in.flags = 0x2;
+	ck_assert_int_eq(sign_round_trip(&in, 2, &out), -1);
+	tokreq_sign_free(&out);
+}
+END_TEST
+
+START_TEST(a_pin_pad_request_carries_no_pin)
+{
+	unsigned char chal[32];
+	struct tok_sign_req in, out;
+
+	sign_req(&in, chal, sizeof(chal));
+	in.flags = TOK_SIGN_PINPAD;
+	ck_assert_int_eq(sign_round_trip(&in, 2, &out), -1);
+	tokreq_sign_free(&out);
+	in.pin = "";
+	ck_assert_int_eq(sign_round_trip(&in, 2, &out), 0);
+	ck_assert_uint_eq(out.flags, TOK_SIGN_PINPAD);
+	tokreq_sign_free(&out);
+}
+END_TEST
+
+START_TEST(a_digest_of_the_wrong_length_is_refused)
+{
+	unsigned char chal[32];
+	struct tok_sign_req in, out;
+	struct tokbuf b;
+
+	sign_req(&in, chal, sizeof(chal));
+	tokbuf_init(&b);
+	tokbuf_put_u32(&b, 0);
+	tokbuf_put_str(&b, "1");
+	tokbuf_put_u32(&b, 0);
+	tokbuf_put_u32(&b, TOK_KEY_RSA);
+	tokbuf_put_u32(&b, 2048);
+	tokbuf_put_bytes(&b, chal, sizeof(chal));
+	tokbuf_put_bytes(&b, in.sha256, 31);
+	tokbuf_put_bytes(&b, in.sha384, sizeof(in.sha384));
+	tokbuf_put_bytes(&b, in.sha512, sizeof(in.sha512));
+	memset(&out, 0, sizeof(out));
+	ck_assert_int_eq(tokreq_sign(&b, 1, &out), -1);
+	tokreq_sign_free(&out);
+	tokbuf_free(&b);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- token strings */
+
+static void escapes_to(const char *in, const char *want)
+{
+	char *got = tokstr_escape(in);
+
+	ck_assert_ptr_nonnull(got);
+	ck_assert_msg(strcmp(got, want) == 0, "escaped '%s', want '%s'", got, want);
+	free(got);
+}
+
+START_TEST(control_characters_are_escaped)
+{
+	escapes_to("", "");
+	escapes_to("PIV Card 01", "PIV Card 01");
+	escapes_to("a\tb\x1b[2Jc\x7f", "a\\x09b\\x1b[2Jc\\x7f");
+	escapes_to("back\\slash", "back\\\\slash");
+	/* C1 controls (NEL, CSI) in UTF-8 */
+	escapes_to("x\xc2\x85y\xc2\x9b", "x\\xc2\\x85y\\xc2\\x9b");
+}
+END_TEST
+
+START_TEST(invisible_and_direction_characters_are_escaped)
+{
+	/* RIGHT-TO-LEFT OVERRIDE, LINE SEPARATOR, ZERO WIDTH SPACE, BOM */
+	escapes_to("\xe2\x80\xae", "\\xe2\\x80\\xae");
+	escapes_to("\xe2\x80\xa8", "\\xe2\\x80\\xa8");
+	escapes_to("\xe2\x80\x8b", "\\xe2\\x80\\x8b");
+	escapes_to("\xef\xbb\xbf", "\\xef\\xbb\\xbf");
+}
+END_TEST
+
+START_TEST(malformed_utf8_is_escaped_byte_by_byte)
+{
+	escapes_to("\xc0\xaf", "\\xc0\\xaf");             /* overlong '/' */
+	escapes_to("\xe0\x80\xaf", "\\xe0\\x80\\xaf");     /* overlong, 3 bytes */
+	escapes_to("\xed\xa0\x80", "\\xed\\xa0\\x80");     /* a surrogate */
+	escapes_to("\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"); /* past U+10FFFF */
+	escapes_to("\xe2\x82", "\\xe2\\x82");              /* cut short */
+	escapes_to("\xff", "\\xff");
+}
+END_TEST
+
+START_TEST(printable_utf8_is_kept)
+{
+	escapes_to("Zo\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91", "Zo\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91");
+	escapes_to("\xc2\xa0", "\xc2\xa0");                 /* NO-BREAK SPACE is text */
+}
+END_TEST
+
+/* ---------------------------------------------------------------- answers */
+
+/* One certificate listed with token strings LABEL and SERIAL. */
+static void put_one_cert(struct tokbuf *b, const char *label, const char *serial)
+{
+	X509 *x = testcert_valid("alice");
+	size_t len;
+	unsigned char *der = testcert_der(x, &len);
+
+	tokbuf_put_u32(b, 1);
+	tokbuf_put_u32(b, 0);
+	tokbuf_put_str(b, label);
+	tokbuf_put_str(b, serial);
+	tokbuf_put_u32(b, TOK_FLAG_LOGIN_REQUIRED);
+	tokbuf_put_bytes(b, der, len);
+	tokbuf_put_bytes(b, "\x01", 1);
+	free(der);
+	X509_free(x);
+}
+
+START_TEST(token_strings_are_escaped_as_they_are_read)
+{
+	struct token_cert *c = NULL;
+	struct tokbuf b;
+	size_t n = 0;
+
+	tokbuf_init(&b);
+	put_one_cert(&b, "bad\x1b]0;x\x07\r\nlabel\\", "\x7f" "1\xc2\x85");
+	ck_assert_int_eq(tokparse_certs(&b, &c, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(c[0].label, "bad\\x1b]0;x\\x07\\x0d\\x0alabel\\\\");
+	ck_assert_str_eq(c[0].serial, "\\x7f1\\xc2\\x85");
+	tokparse_certs_free(c, n);
+	tokbuf_free(&b);
+}
+END_TEST
+
+START_TEST(printable_utf8_labels_are_kept)
+{
+	struct token_cert *c = NULL;
+	struct tokbuf b;
+	size_t n = 0;
+
+	tokbuf_init(&b);
+	put_one_cert(&b, "Carte de Zo\xc3\xa9 \xe2\x82\xac", "0001");
+	ck_assert_int_eq(tokparse_certs(&b, &c, &n), 0);
+	ck_assert_str_eq(c[0].label, "Carte de Zo\xc3\xa9 \xe2\x82\xac");
+	tokparse_certs_free(c, n);
+	tokbuf_free(&b);
+}
+END_TEST
+
+START_TEST(error_messages_are_escaped)
+{
+	struct tokbuf b;
+	uint32_t flags = 0;
+	char msg[64];
+
+	tokbuf_init(&b);
+	tokbuf_put_u32(&b, TOK_E_TOKEN_GONE);
+	tokbuf_put_u32(&b, TOK_FLAG_PIN_LOCKED);
+	tokbuf_put_str(&b, "gone\nforged: granted");
+	ck_assert_uint_eq(tokparse_error(&b, &flags, msg, sizeof(msg)), TOK_E_TOKEN_GONE);
+	ck_assert_uint_eq(flags, TOK_FLAG_PIN_LOCKED);
+	ck_assert_str_eq(msg, "gone\\x0aforged: granted");
+	tokbuf_free(&b);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("tokproto");
 	TCase *buf = tcase_create("buffer");
 	TCase *fr = tcase_create("frames");
+	TCase *rq = tcase_create("requests");
+	TCase *st = tcase_create("token strings");
+	TCase *an = tcase_create("answers");
 
 	tcase_add_test(buf, u32_is_big_endian);
 	tcase_add_test(buf, bytes_and_strings_round_trip);
@@ -524,5 +804,24 @@ Suite *unit_suite(void)
 	tcase_add_test(fr, failed_buffer_is_not_sent);
 	tcase_add_test(fr, largest_frame_then_a_small_one);
 	suite_add_tcase(s, fr);
+
+	tcase_add_test(rq, list_request_round_trips);
+	tcase_add_test(rq, list_request_with_a_wait_too_long_is_refused);
+	tcase_add_test(rq, sign_request_round_trips);
+	tcase_add_test(rq, sign_request_out_of_bounds_is_refused);
+	tcase_add_test(rq, a_pin_pad_request_carries_no_pin);
+	tcase_add_test(rq, a_digest_of_the_wrong_length_is_refused);
+	suite_add_tcase(s, rq);
+
+	tcase_add_test(st, control_characters_are_escaped);
+	tcase_add_test(st, invisible_and_direction_characters_are_escaped);
+	tcase_add_test(st, malformed_utf8_is_escaped_byte_by_byte);
+	tcase_add_test(st, printable_utf8_is_kept);
+	suite_add_tcase(s, st);
+
+	tcase_add_test(an, token_strings_are_escaped_as_they_are_read);
+	tcase_add_test(an, printable_utf8_labels_are_kept);
+	tcase_add_test(an, error_messages_are_escaped);
+	suite_add_tcase(s, an);
 	return s;
 }
