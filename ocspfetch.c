@@ -84,8 +84,10 @@ static enum ocspfetch_status lost_why(int err, enum spawn_end end, int code, int
 		snprintf(why, whylen, "no answer within %d s", timeout_s);
 		return OCSPFETCH_FAILED;
 	}
+	/* The same words as spawn_start's refusal: where posix_spawn cannot see
+	 * the exec fail (valgrind's emulation), the child's 127 says it. */
 	if (end == SPAWN_EXITED && code == 127)
-		snprintf(why, whylen, "OCSP helper %s could not be started", helper);
+		snprintf(why, whylen, "OCSP helper: cannot start %s (exit status 127)", helper);
 	else if (end == SPAWN_SIGNALLED)
 		snprintf(why, whylen, "OCSP helper died (signal %d)", code);
 	else if (end == SPAWN_EXITED && code != 0)
