@@ -155,7 +155,7 @@ cg_stats() {
 		else if (o ~ /^(libdhash|libini_config|libbasicobjects|libref_array|libcollection)/)
 			c = "own"
 		else if (o ~ /^libpath_utils/) c = "own"
-		else if (o ~ /^(pamtester|libpam|libnss_wrapper|pam_permit|pam_deny|pidfd_shim)/) c = "harness"
+		else if (o ~ /^(pamtester|libpam|libnss_wrapper|pam_permit|pam_deny)/) c = "harness"
 		else if (o ~ /^(libaudit|libcap-ng|vgpreload)/) c = "harness"
 		else c = "other"
 		s[$1 "\t" $2 "\t" c] += $8
