@@ -132,28 +132,12 @@ static void o2o_keep(struct pstate *s, const char *const *v, const struct b64sca
 		mf_fail(s, MAPFILE_NOMEM, "out of memory");
 }
 
-/* A whitespace-holding value: its key as written decides between the IIS
- * duplicate message and the same-certificate one. */
-static void o2o_raw(struct pstate *s, const char *value)
-{
-	struct mapfile *mf = s->mf;
-
-	if (mf_grow((void **)&mf->raws, &mf->capraws, mf->nraws, sizeof(*mf->raws)) != 0) {
-		mf_fail(s, MAPFILE_NOMEM, "out of memory");
-		return;
-	}
-	mf->raws[mf->nraws].o2o = (uint32_t)(mf->no2o - 1);
-	mf->raws[mf->nraws].raw = b64key_raw(value);
-	mf->nraws++;
-}
-
 void mf_o2o_add(struct pstate *s, const char **atts)
 {
 	struct mapfile *mf = s->mf;
 	const char *v[OA_N];
 	struct b64scan sc;
 	struct mf_o2o *o;
-	size_t plen;
 	int cand;
 
 	if (mf_check_attrs(s, "add", atts, mf_o2o_add_attrs, OA_N, v) != 0)
@@ -168,12 +152,8 @@ void mf_o2o_add(struct pstate *s, const char **atts)
 	o->line = mf_line(s);
 	o->column = mf_column(s);
 	o->entry = MF_NO_ENTRY;
-	o->has_space = (uint8_t)sc.has_space;
-	plen = strnlen(v[OA_CERT], sizeof(o->prefix) - 1);
-	memcpy(o->prefix, v[OA_CERT], plen);
-	o->prefix[plen] = '\0';
-	if (sc.has_space)
-		o2o_raw(s, v[OA_CERT]);
+	if (s->a->ncollect > 0)
+		mf_collect_value(s->a, (uint32_t)(mf->no2o - 1), v[OA_CERT]);
 	if (s->positions) {
 		if (mf_grow((void **)&mf->o2o_spans, &mf->capo2o_spans, mf->no2o - 1,
 			    sizeof(*mf->o2o_spans)) != 0) {
@@ -256,6 +236,18 @@ void mf_m2o_add(struct pstate *s, const char **atts)
 	add_dir(s, MF_M2O_ADD, mf->nm2o - 1);
 }
 
+/* Is rule I of the open <rules> (its key equals the new one's) the same as
+ * the new rule?  Equal keys only suggest it. */
+static int same_rule(const struct pstate *s, size_t i, const char *const *v, int field, int cs)
+{
+	const struct mapfile *mf = s->mf;
+	const struct mapfile_rule *r = &mf->rules[mf->m2o[mf->nm2o - 1].m.first_rule + i];
+	int rfield = r->field == MAPFILE_FIELD_SUBJECT ? 0 : 1;
+
+	return rfield == field && r->case_sensitive == cs &&
+	       strcmp(r->subfield_name, v[RA_SUB]) == 0 && strcmp(r->criteria, v[RA_MATCH]) == 0;
+}
+
 /* A rule's combined key (SPEC 2.2): the enum by its canonical name, defaults
  * applied, the strings with case.  0, or -1 after mf_fail (a duplicate). */
 static int rule_key(struct pstate *s, const char *const *v, int field, int cs)
@@ -266,7 +258,8 @@ static int rule_key(struct pstate *s, const char *const *v, int field, int cs)
 	k.a = (k.a * 0x9e3779b97f4a7c15ULL) ^ k2.a ^ (uint64_t)(field * 2 + cs);
 	k.b = (k.b * 0xc2b2ae3d27d4eb4fULL) ^ k2.b ^ (uint64_t)(field * 2 + cs);
 	for (size_t i = 0; i < s->nrule_keys; i++) {
-		if (s->rule_keys[i].a == k.a && s->rule_keys[i].b == k.b) {
+		if (s->rule_keys[i].a == k.a && s->rule_keys[i].b == k.b &&
+		    same_rule(s, i, v, field, cs)) {
 			mf_fail(s, MAPFILE_INVALID, "Cannot add duplicate collection entry of type "
 				"'add' with combined key attributes 'certificateField, "
 				"certificateSubField, matchCriteria, compareCaseSensitive' "

@@ -64,18 +64,12 @@ typedef uint32_t mf_dir;
 #define MF_NO_ENTRY UINT32_MAX
 
 /* What validation needs of every one-to-one <add>; the public entry is
- * kept only for entries that equal a candidate, or with keep_all. */
+ * kept only for entries that equal a candidate, or with keep_all.  Two equal
+ * keys only suggest a duplicate: mapfile_dup.c confirms it with the values. */
 struct mf_o2o {
 	struct b64key key;     /* of the value without whitespace */
 	uint32_t line, column;
 	uint32_t entry;        /* index into entries[], or MF_NO_ENTRY */
-	uint8_t has_space;     /* the value held whitespace: its raw key is in raws[] */
-	char prefix[11];       /* start of the value, for the IIS message */
-};
-
-struct mf_raw {
-	uint32_t o2o;          /* index into o2o[] */
-	struct b64key raw;     /* of the value as written */
 };
 
 struct mf_pos {
@@ -95,8 +89,6 @@ struct mapfile {
 	size_t ndirs, capdirs;
 	struct mf_o2o *o2o;
 	size_t no2o, capo2o;
-	struct mf_raw *raws;
-	size_t nraws, capraws;
 	struct mf_pos *clears;
 	size_t nclears, capclears;
 	struct mapfile_entry *entries;
@@ -132,6 +124,12 @@ struct mf_parse_args {
 	size_t max_size;
 	const char *buf;
 	size_t len;
+	/* A second parse that confirms duplicates (mapfile_dup.c) copies the
+	 * certificate values of the one-to-one <add>s numbered collect[] (sorted,
+	 * unique) to collected[]. */
+	const uint32_t *collect;
+	size_t ncollect;
+	char **collected;
 };
 
 enum mapfile_status mf_parse(struct mapfile *mf, const struct mf_parse_args *a,
@@ -140,8 +138,35 @@ enum mapfile_status mf_parse(struct mapfile *mf, const struct mf_parse_args *a,
 /* Free what positions recorded (mapfile_pos.c). */
 void mf_pos_free(struct mapfile *mf);
 
-/* Whole-file checks after the parse (mapfile.c): levels twice, duplicates. */
-enum mapfile_status mf_validate(struct mapfile *mf, struct mapfile_error *err);
+/* Whole-file checks after the parse (mapfile.c): levels twice, duplicates.
+ * A is what the parse read, for confirming duplicates with the values. */
+enum mapfile_status mf_validate(struct mapfile *mf, const struct mf_parse_args *a,
+				struct mapfile_error *err);
+
+/* ---------------------------------------------------------- mapfile_dup.c */
+
+/* How two certificate values compare: the same as written (IIS's duplicate
+ * key), the same once whitespace is removed (one certificate), or not. */
+enum mf_same { MF_DIFFERENT = 0, MF_SAME_VALUE, MF_SAME_CERTIFICATE };
+enum mf_same mf_values_same(const char *a, const char *b);
+
+/* Two one-to-one <add>s, numbered in o2o[], whose keys are equal. */
+struct mf_suspect {
+	uint32_t first, again;
+};
+/* Suspects kept before they are confirmed; beyond, the walk stops there. */
+#define MF_MAX_SUSPECTS 4096
+
+/* Confirm the N suspects, in order, by their values read again from A's
+ * document: the first pair that holds one certificate makes the file invalid
+ * with the IIS wording (or the whitespace one).  MAPFILE_OK when none does;
+ * FULL says the walk stopped at MF_MAX_SUSPECTS, and then that is an error. */
+enum mapfile_status mf_confirm_o2o(const struct mapfile *mf, const struct mf_parse_args *a,
+				   const struct mf_suspect *sus, size_t n, int full,
+				   struct mapfile_error *err);
+
+/* Called by the parser for the <add> numbered IDX when A collects values. */
+void mf_collect_value(const struct mf_parse_args *a, uint32_t idx, const char *value);
 
 /* ----------------------------------------------- shared by the query files */
 

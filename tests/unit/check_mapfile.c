@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include "mapfile.h"
+#include "mapfile_model.h"
 #include "testcert.h"
 #include "unit.h"
 
@@ -1863,6 +1864,65 @@ START_TEST(test_duplicate_same_level_iis_wording)
 }
 END_TEST
 
+/* The 128-bit keys of the values are not cryptographic: equal keys only
+ * suggest a duplicate, and the values decide (a certificate crafted to
+ * collide with another's key must not make the file invalid). */
+START_TEST(test_duplicate_confirmed_by_values)
+{
+	struct cands cs;
+	struct mapfile_params none = { 0 };
+	struct mapfile_error err;
+	struct mf_parse_args a;
+	struct mapfile *mf = NULL;
+	const struct mf_suspect both = { 0, 1 };
+	char *doc;
+
+	ck_assert_int_eq(mf_values_same("MIIBx", "MIIBx"), MF_SAME_VALUE);
+	ck_assert_int_eq(mf_values_same("MII Bx", "M\r\nIIB\tx "), MF_SAME_CERTIFICATE);
+	ck_assert_int_eq(mf_values_same("MIIBx", "MIIBy"), MF_DIFFERENT);
+	ck_assert_int_eq(mf_values_same("MIIBx", "MIIBxy"), MF_DIFFERENT);
+	ck_assert_int_eq(mf_values_same("", " "), MF_SAME_CERTIFICATE);
+
+	/* A forced collision: two different certificates taken as suspects are
+	 * read again from the document and found different. */
+	cands_make(&cs, 2);
+	doc = xasprintf("<" SEC " enabled=\"true\">\n<oneToOneMappings>\n"
+			"<add userName=\"alice\" certificate=\"%s\" />\n"
+			"<add userName=\"bob\" certificate=\"%s\" />\n"
+			"</oneToOneMappings>\n</" SEC ">\n", cs.b64[0], cs.b64[1]);
+	ck_assert_int_eq(mapfile_parse_buffer(doc, strlen(doc), &none, &mf, &err), MAPFILE_OK);
+	memset(&a, 0, sizeof(a));
+	a.params = &none;
+	a.fd = -1;
+	a.buf = doc;
+	a.len = strlen(doc);
+	a.max_size = MAPFILE_DEFAULT_MAX_SIZE;
+	ck_assert_int_eq(mf_confirm_o2o(mf, &a, &both, 1, 0, &err), MAPFILE_OK);
+	/* ... unless the walk gave up on too many of them. */
+	ck_assert_int_eq(mf_confirm_o2o(mf, &a, &both, 1, 1, &err), MAPFILE_INVALID);
+	ck_assert_msg(strstr(err.reason, "share their keys") != NULL, "reason: %s", err.reason);
+	mapfile_free(mf);
+	free(doc);
+
+	/* One certificate at two locations that never meet: a valid file, whose
+	 * two entries the confirmation calls one certificate. */
+	doc = xasprintf("<configuration>\n" LOC_OPEN("a") SEC_ONE("alice") LOC_CLOSE	/* add 8 */
+			LOC_OPEN("b") SEC_ONE("bob") LOC_CLOSE "</configuration>\n",	/* add 21 */
+			cs.b64[0], cs.b64[0]);
+	ck_assert_int_eq(mapfile_parse_buffer(doc, strlen(doc), &none, &mf, &err), MAPFILE_OK);
+	a.buf = doc;
+	a.len = strlen(doc);
+	ck_assert_int_eq(mf_confirm_o2o(mf, &a, &both, 1, 0, &err), MAPFILE_INVALID);
+	ck_assert_msg(strstr(err.reason, IIS_DUP "MII") != NULL, "reason: %s", err.reason);
+	ck_assert_msg(strstr(err.reason, "first added at line 8") != NULL, "reason: %s",
+		      err.reason);
+	ck_assert_uint_eq(err.line, 21);
+	mapfile_free(mf);
+	free(doc);
+	cands_free(&cs);
+}
+END_TEST
+
 START_TEST(test_duplicate_inherited_invalid)
 {
 	struct cands cs;
@@ -2697,6 +2757,7 @@ Suite *unit_suite(void)
 	tcase_add_test(mat, test_match_whitespace_variant_inherited_invalid);
 	tcase_add_test(mat, test_duplicate_same_level_iis_wording);
 	tcase_add_test(mat, test_duplicate_inherited_invalid);
+	tcase_add_test(mat, test_duplicate_confirmed_by_values);
 	tcase_add_test(mat, test_duplicate_after_clear_valid);
 	tcase_add_test(mat, test_nothing_maps_section_enabled_absent);
 	tcase_add_test(mat, test_nothing_maps_section_disabled);
