@@ -16,8 +16,7 @@
 
 /* ------------------------------------------------------------------- paths */
 
-/* Next segment of a location path: empty and "." segments are skipped. */
-static int next_seg(const char **p, const char **seg, size_t *len)
+int mf_next_seg(const char **p, const char **seg, size_t *len)
 {
 	while (**p != '\0') {
 		size_t n = strcspn(*p, "/");
@@ -39,8 +38,8 @@ int mapfile_path_applies(const char *p, const char *q)
 	const char *ps, *qs;
 	size_t pl, ql;
 
-	while (next_seg(&p, &ps, &pl)) {
-		if (!next_seg(&q, &qs, &ql) || pl != ql || ascii_ncasecmp(ps, qs, pl) != 0)
+	while (mf_next_seg(&p, &ps, &pl)) {
+		if (!mf_next_seg(&q, &qs, &ql) || pl != ql || ascii_ncasecmp(ps, qs, pl) != 0)
 			return 0;
 	}
 	return 1;
@@ -51,7 +50,7 @@ size_t mf_path_nseg(const char *q)
 	const char *s;
 	size_t l, n = 0;
 
-	while (next_seg(&q, &s, &l))
+	while (mf_next_seg(&q, &s, &l))
 		n++;
 	return n;
 }
@@ -99,6 +98,7 @@ void mapfile_free(struct mapfile *mf)
 	free(mf->o2o);
 	free(mf->clears);
 	free(mf->entries);
+	free(mf->ekeys);
 	free(mf->m2o);
 	mf_pos_free(mf);
 	free(mf);
@@ -164,19 +164,29 @@ static void err_reset(struct mapfile_error *err)
 	memset(err, 0, sizeof(*err));
 }
 
-enum mapfile_status mapfile_load(const char *path, const struct mapfile_params *p,
-				 struct mapfile **out, struct mapfile_error *err)
+enum mapfile_status mapfile_load_fd(int fd, const struct mapfile_params *p,
+				    struct mapfile **out, struct mapfile_error *err)
 {
 	struct mf_parse_args a;
-	enum mapfile_status rc;
-	size_t size;
-	int fd;
 
 	*out = NULL;
 	err_reset(err);
 	memset(&a, 0, sizeof(a));
 	a.max_size = p->max_size ? p->max_size : MAPFILE_DEFAULT_MAX_SIZE;
-	switch (safefile_open(path, a.max_size, &fd, &size, err->reason, sizeof(err->reason))) {
+	a.fd = fd;
+	return load(&a, p, out, err);
+}
+
+enum mapfile_status mapfile_load(const char *path, const struct mapfile_params *p,
+				 struct mapfile **out, struct mapfile_error *err)
+{
+	enum mapfile_status rc;
+	size_t size, max = p->max_size ? p->max_size : MAPFILE_DEFAULT_MAX_SIZE;
+	int fd;
+
+	*out = NULL;
+	err_reset(err);
+	switch (safefile_open(path, max, &fd, &size, err->reason, sizeof(err->reason))) {
 	case SAFEFILE_OK:
 		break;
 	case SAFEFILE_MISSING:
@@ -187,8 +197,7 @@ enum mapfile_status mapfile_load(const char *path, const struct mapfile_params *
 		return err->status = MAPFILE_IO;
 	}
 	(void)size;
-	a.fd = fd;
-	rc = load(&a, p, out, err);
+	rc = mapfile_load_fd(fd, p, out, err);
 	close(fd);
 	return rc;
 }

@@ -104,8 +104,58 @@ static char *strip_copy(const char *v, size_t len)
 	return out;
 }
 
+const unsigned char *mf_entry_key(const struct mapfile *mf, const struct mapfile_entry *e)
+{
+	return mf->ekeys[e - mf->entries];
+}
+
+static int sha256_into(EVP_MD_CTX *md, const EVP_MD *sha, const void *p, size_t len,
+		       unsigned char out[MF_KEY_LEN])
+{
+	unsigned int n = 0;
+
+	if (EVP_DigestInit_ex(md, sha, NULL) != 1 || EVP_DigestUpdate(md, p, len) != 1 ||
+	    EVP_DigestFinal_ex(md, out, &n) != 1 || n != MF_KEY_LEN)
+		return -1;
+	return 0;
+}
+
+int mf_key_of(const char *b64, size_t len, unsigned char out[MF_KEY_LEN])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int rc = md != NULL ? sha256_into(md, EVP_sha256(), b64, len, out) : -1;
+
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+/* With keys, the key of entry E (index I): dead values never match and keep
+ * none. */
+static void o2o_key(struct pstate *s, const char *value, const struct b64scan *sc, size_t i)
+{
+	struct mapfile *mf = s->mf;
+	char *stripped = NULL;
+	int rc;
+
+	if (mf_grow((void **)&mf->ekeys, &mf->capekeys, i, sizeof(*mf->ekeys)) != 0) {
+		mf_fail(s, MAPFILE_NOMEM, "out of memory");
+		return;
+	}
+	memset(mf->ekeys[i], 0, MF_KEY_LEN);
+	if (sc->dead != MAPFILE_LIVE)
+		return;
+	if (sc->has_space && (stripped = strip_copy(value, sc->len)) == NULL) {
+		mf_fail(s, MAPFILE_NOMEM, "out of memory");
+		return;
+	}
+	rc = sha256_into(s->md, s->sha256, stripped ? stripped : value, sc->len, mf->ekeys[i]);
+	free(stripped);
+	if (rc != 0)
+		mf_fail(s, MAPFILE_NOMEM, "cannot compute a SHA-256");
+}
+
 /* The public entry of an <add> that equals a candidate, or of every <add>
- * with keep_all. */
+ * with keep_all or keys. */
 static void o2o_keep(struct pstate *s, const char *const *v, const struct b64scan *sc,
 		     struct mf_o2o *o, int cand)
 {
@@ -128,6 +178,8 @@ static void o2o_keep(struct pstate *s, const char *const *v, const struct b64sca
 	o->entry = (uint32_t)mf->nentries++;
 	if (v[OA_USER] != NULL && (e->user_name = dup_or_fail(s, v[OA_USER])) == NULL)
 		return;
+	if (s->a->params->keys)
+		o2o_key(s, v[OA_CERT], sc, o->entry);
 	if (s->a->params->keep_all && (e->certificate = strip_copy(v[OA_CERT], sc->len)) == NULL)
 		mf_fail(s, MAPFILE_NOMEM, "out of memory");
 }
@@ -163,7 +215,7 @@ void mf_o2o_add(struct pstate *s, const char **atts)
 		mf->o2o_spans[mf->no2o - 1] = mf_top_span(s);
 	}
 	cand = match_candidate(s, v[OA_CERT], &sc);
-	if (cand >= 0 || s->a->params->keep_all)
+	if (cand >= 0 || s->a->params->keep_all || s->a->params->keys)
 		o2o_keep(s, v, &sc, o, cand);
 	if (!s->failed)
 		add_dir(s, MF_O2O_ADD, mf->no2o - 1);

@@ -63,6 +63,11 @@ typedef uint32_t mf_dir;
 
 #define MF_NO_ENTRY UINT32_MAX
 
+/* With mapfile_params.keys, an entry's key: the SHA-256 of its certificate
+ * value without whitespace (for a live value, the canonical base64 of the
+ * DER, so a certificate's key is the SHA-256 of that text). */
+#define MF_KEY_LEN 32
+
 /* What validation needs of every one-to-one <add>; the public entry is
  * kept only for entries that equal a candidate, or with keep_all.  Two equal
  * keys only suggest a duplicate: mapfile_dup.c confirms it with the values. */
@@ -93,6 +98,8 @@ struct mapfile {
 	size_t nclears, capclears;
 	struct mapfile_entry *entries;
 	size_t nentries, capentries;
+	unsigned char (*ekeys)[MF_KEY_LEN];  /* keys: each entry's key (mf_entry_key) */
+	size_t capekeys;
 	struct mf_m2o *m2o;
 	size_t nm2o, capm2o;
 	struct mapfile_rule *rules;  /* of every mapping, each one's together */
@@ -135,6 +142,12 @@ struct mf_parse_args {
 enum mapfile_status mf_parse(struct mapfile *mf, const struct mf_parse_args *a,
 			     struct mapfile_error *err);
 
+/* The key of entry E of MF, loaded with keys (mapfile_add.c). */
+const unsigned char *mf_entry_key(const struct mapfile *mf, const struct mapfile_entry *e);
+
+/* The key of a certificate's canonical base64 text B64 (LEN characters). */
+int mf_key_of(const char *b64, size_t len, unsigned char out[MF_KEY_LEN]);
+
 /* Free what positions recorded (mapfile_pos.c). */
 void mf_pos_free(struct mapfile *mf);
 
@@ -170,6 +183,10 @@ void mf_collect_value(const struct mf_parse_args *a, uint32_t idx, const char *v
 
 /* ----------------------------------------------- shared by the query files */
 
+/* The next segment of a location path from *P: 1 with SEG and LEN, 0 at the
+ * end; empty and "." segments are skipped. */
+int mf_next_seg(const char **p, const char **seg, size_t *len);
+
 /* Number of segments of location Q. */
 size_t mf_path_nseg(const char *q);
 
@@ -196,6 +213,10 @@ void mf_say(const struct mf_walk *w, const char *fmt, ...) __attribute__((format
 size_t mf_m2o_count(const struct mapfile *mf, const char *q);
 enum mapfile_status mf_m2o_decide(const struct mapfile *mf, const char *q, X509 *x,
 				  const struct mapfile_mapping **out, const struct mf_walk *w);
+
+/* Make room for element N of *ARR (capacity *CAP, elements of ELSIZE
+ * bytes).  Returns 0, or -1 when memory runs out. */
+int mf_grow(void **arr, size_t *cap, size_t n, size_t elsize);
 
 /* Errors with a position. */
 void mf_error(struct mapfile_error *err, enum mapfile_status st, unsigned long line,
