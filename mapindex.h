@@ -44,10 +44,10 @@ struct mi_header {
 typedef int (*mi_put_fn)(void *ctx, const void *key, size_t klen, const void *val,
 			 size_t vlen);
 
-/* The records of header H (its counts filled from MF) and, when H's verdict
- * is MAPFILE_OK, of MF (loaded with mapfile_params.keys), each passed to PUT.
- * Returns 0, or -1 when memory runs out or PUT fails. */
-int mi_encode(const struct mi_header *h, const struct mapfile *mf, mi_put_fn put, void *ctx);
+/* The records of header H and, when H's verdict is MAPFILE_OK, of MF
+ * (loaded with mapfile_params.keys; H's counts are filled from it), each
+ * passed to PUT.  Returns 0, or -1 when memory runs out or PUT fails. */
+int mi_encode(struct mi_header *h, const struct mapfile *mf, mi_put_fn put, void *ctx);
 
 /* ------------------------------------------------------------ reading */
 
@@ -73,5 +73,49 @@ int mi_header_decode(const unsigned char *v, size_t len, struct mi_header *h);
 enum mapfile_status mi_answer(const struct mi_source *src, const char *location,
 			      const struct mapfile_params *p, struct mapfile **out,
 			      struct mapfile_error *err);
+
+/* ------------------------------------------------- the index file (reading) */
+
+/* What became of an index the reader looked at. */
+enum mi_state {
+	MI_CURRENT,    /* current for the file: its answers are the file's */
+	MI_MISSING,    /* there is none */
+	MI_UNSAFE,     /* a symlink, not a regular file, not root's, writable by others */
+	MI_CORRUPT,    /* not an index of this version, or its header does not check */
+	MI_STALE,      /* made for another state of the file: it changed since */
+	MI_RACY,       /* made in the clock tick of the file's last change: proves nothing */
+	MI_IO,         /* cannot be read */
+};
+
+struct mi_file {
+	int fd;
+	size_t size;
+	struct mi_header h;
+	char path[4096];
+};
+
+/* Open the index of MAPFILE (MAPFILE.cdb) as the mapping file itself is
+ * opened (safefile.h: no link, regular, root's, not writable by group or
+ * others, at most MAX_SIZE bytes) and read its header.  On MI_CURRENT (the
+ * header is sound; currency is mi_file_current's) F is open; otherwise it
+ * is closed and WHY says what is wrong. */
+enum mi_state mi_file_open(const char *mapfile, size_t max_size, struct mi_file *f, char *why,
+			   size_t whylen);
+
+/* Is F's index current for the mapping file whose opened descriptor has
+ * identity ID: the identity it records equal, and recorded by a writer
+ * whose probe was past the file's change time (fileid_probe_settled)?
+ * MI_CURRENT, or MI_STALE or MI_RACY with WHY. */
+enum mi_state mi_file_current(const struct mi_file *f, const struct fileid *id, char *why,
+			      size_t whylen);
+
+/* A source of F's records (tinycdb's read-and-seek look-up, no mapping of
+ * the file: an index cut short under a reader cannot fault it). */
+void mi_file_source(struct mi_file *f, struct mi_source *src);
+
+void mi_file_close(struct mi_file *f);
+
+/* Words for a state, for logs and certmap check. */
+const char *mi_state_name(enum mi_state s);
 
 #endif

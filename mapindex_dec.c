@@ -400,7 +400,6 @@ static int cand_key(const unsigned char *der, size_t len, unsigned char key[MI_C
 static void certs(struct dec *d, const struct mapfile_params *p)
 {
 	unsigned char (*keys)[MI_CERT_KEY_LEN] = calloc(p->ncand ? p->ncand : 1, sizeof(*keys));
-	int dup;
 
 	if (keys == NULL) {
 		fail(d, MAPFILE_NOMEM, "out of memory");
@@ -411,7 +410,8 @@ static void certs(struct dec *d, const struct mapfile_params *p)
 			fail(d, MAPFILE_NOMEM, "cannot compute a certificate's key");
 			break;
 		}
-		dup = 0;
+		int dup = 0;
+
 		for (size_t j = 0; j < i && !dup; j++)
 			dup = memcmp(keys[j], keys[i], MI_CERT_KEY_LEN) == 0;
 		if (!dup)

@@ -235,31 +235,31 @@ static int emit_certs(struct enc *e, struct mi_buf *b, const struct at *v, size_
 	return 0;
 }
 
-int mi_encode(const struct mi_header *h, const struct mapfile *mf, mi_put_fn put, void *ctx)
+int mi_encode(struct mi_header *h, const struct mapfile *mf, mi_put_fn put, void *ctx)
 {
-	struct mi_header hh = *h;
-	struct enc e = { mf, hh.build, put, ctx };
+	struct enc e = { mf, h->build, put, ctx };
 	struct mi_buf b = { 0 };
 	const char hkey = MI_KEY_HEADER;
+	int valid = h->verdict.status == MAPFILE_OK;
 	struct at *v = NULL;
 	size_t n = 0;
 	int rc = -1;
 
-	if (hh.verdict.status == MAPFILE_OK) {
+	if (valid) {
 		v = collect(mf, &n);
 		if (v == NULL)
 			goto out;
-		hh.nlevels = (uint32_t)mf->nlevels;
-		hh.nentries = (uint32_t)n;
-		hh.nmappings = (uint32_t)mf->nm2o;
+		h->nlevels = (uint32_t)mf->nlevels;
+		h->nentries = (uint32_t)n;
+		h->nmappings = (uint32_t)mf->nm2o;
 	}
-	put_header(&b, &hh);
+	put_header(&b, h);
 	if (emit(&e, &b, &hkey, 1) != 0)
 		goto out;
-	for (size_t i = 0; hh.verdict.status == MAPFILE_OK && i < mf->nlevels; i++)
+	for (size_t i = 0; valid && i < mf->nlevels; i++)
 		if (emit_level(&e, &b, (uint32_t)i) != 0)
 			goto out;
-	if (hh.verdict.status == MAPFILE_OK && emit_certs(&e, &b, v, n) != 0)
+	if (valid && emit_certs(&e, &b, v, n) != 0)
 		goto out;
 	rc = 0;
 out:
