@@ -1,6 +1,7 @@
 /* check_mapindex.c - the index records (SPEC 2.8): a model rebuilt from them
  * answers every query as the whole file does; a record that is not what it
- * claims (a flipped byte, a cut, another index's) is refused, never used. */
+ * claims (a flipped byte, a cut, another index's) is refused, never used;
+ * and the file identity that says when an index or cache is current. */
 #include "config.h"
 
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include <openssl/x509.h>
 
+#include "fileid.h"
 #include "mapfile.h"
 #include "mapfile_model.h"
 #include "mapindex.h"
@@ -365,6 +367,62 @@ START_TEST(test_store_limit)
 }
 END_TEST
 
+/* The identity that proves an index current: every part counts, and an
+ * identity proves nothing while a later write could keep its change time. */
+START_TEST(test_fileid_rules)
+{
+	struct fileid a = { 1, 2, 3, { 100, 5 }, { 200, 7 } }, b;
+	struct fstamp p;
+	struct timespec now;
+
+	b = a;
+	ck_assert(fileid_equal(&a, &b));
+	b.dev++;
+	ck_assert(!fileid_equal(&a, &b));
+	b = a;
+	b.ino++;
+	ck_assert(!fileid_equal(&a, &b));
+	b = a;
+	b.size++;
+	ck_assert(!fileid_equal(&a, &b));
+	b = a;
+	b.mtime.nsec++;
+	ck_assert(!fileid_equal(&a, &b));
+	b = a;
+	b.ctime.nsec++;
+	ck_assert(!fileid_equal(&a, &b));
+
+	/* A probe in the change time's own tick proves nothing; one past it does. */
+	p = a.ctime;
+	ck_assert(!fileid_probe_settled(&a, a.dev, &p));
+	p.nsec--;
+	ck_assert(!fileid_probe_settled(&a, a.dev, &p));
+	p.nsec += 2;
+	ck_assert(fileid_probe_settled(&a, a.dev, &p));
+	/* On another filesystem, only well past it. */
+	ck_assert(!fileid_probe_settled(&a, a.dev + 1, &p));
+	p.sec += FILEID_OTHER_FS_MARGIN_SEC;
+	ck_assert(fileid_probe_settled(&a, a.dev + 1, &p));
+
+	/* The clock's rule: a tick's margin, or two seconds for whole seconds. */
+	now.tv_sec = 200;
+	now.tv_nsec = 7 + FILEID_TICK_MARGIN_NSEC / 2;
+	ck_assert(!fileid_clock_settled(&a, &now));
+	now.tv_nsec = 7 + FILEID_TICK_MARGIN_NSEC + 1;
+	ck_assert(fileid_clock_settled(&a, &now));
+	a.ctime.nsec = 0;
+	now.tv_sec = 201;
+	now.tv_nsec = 500000000;
+	ck_assert(!fileid_clock_settled(&a, &now));
+	now.tv_sec = 200 + FILEID_COARSE_MARGIN_SEC;
+	now.tv_nsec = 1;
+	ck_assert(fileid_clock_settled(&a, &now));
+	/* A change time in the future never settles. */
+	now.tv_sec = 100;
+	ck_assert(!fileid_clock_settled(&a, &now));
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("mapindex");
@@ -376,6 +434,7 @@ Suite *unit_suite(void)
 	tcase_add_test(t, test_index_header_round_trip_and_checksum);
 	tcase_add_test(t, test_index_spoilt_records_refused);
 	tcase_add_test(t, test_store_limit);
+	tcase_add_test(t, test_fileid_rules);
 	suite_add_tcase(s, t);
 	return s;
 }
