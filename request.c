@@ -3,6 +3,7 @@
 #include "config.h"
 #include "request.h"
 #include "cert.h"
+#include "mapcache.h"
 #include "mapindex.h"
 #include "mapload.h"
 
@@ -69,7 +70,7 @@ int request_load_mapfile(struct request *rq, const unsigned char *const *der,
 	struct mapfile_error err;
 	enum mapfile_status st;
 
-	st = mapload(rq->opt->mapfile, rq->location, &p, NULL, &rq->mf, &err, &note);
+	st = mapload(rq->opt->mapfile, rq->location, &p, &mapcache, &rq->mf, &err, &note);
 	if (st != MAPFILE_MISSING && st != MAPFILE_UNSAFE && st != MAPFILE_IO)
 		log_source(rq, &note);
 	switch (st) {
