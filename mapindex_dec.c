@@ -437,7 +437,8 @@ static void assemble(struct dec *d)
 	struct mapfile *mf = d->mf;
 	size_t k = 0;
 
-	qsort(d->pend, d->npend, sizeof(*d->pend), by_place);
+	if (d->npend > 0)
+		qsort(d->pend, d->npend, sizeof(*d->pend), by_place);
 	mf->dirs = malloc((d->npend ? d->npend : 1) * sizeof(*mf->dirs));
 	if (mf->dirs == NULL) {
 		fail(d, MAPFILE_NOMEM, "out of memory");
