@@ -207,6 +207,7 @@ scale_stats() {
 		medians "$D/longlived.tsv" "1" 3 1000 3 > "$W/ll.st"
 		medians "$D/longlived.tsv.rss" "1" 3 1024 1 > "$W/llrss.st"
 	fi
+	if have scalecg.tsv; then cp "$D/scalecg.tsv" "$W/scalecg.st"; fi
 	if have caller.tsv; then
 		medians "$D/caller.tsv" "1" 3 1000 > "$W/caller.st"
 		medians "$D/caller.tsv.rss" "1" 3 1024 1 > "$W/callerrss.st"
