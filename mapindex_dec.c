@@ -31,9 +31,11 @@ struct dec {
 	const char *location;
 	struct mapfile *mf;
 	struct mapfile_error *err;
-	uint32_t *ids;      /* the index's id of each level of the model */
-	uint32_t *ndirs;    /* how many directives the file's level has */
-	size_t capids, capndirs;
+	struct mlevel {
+		uint32_t id;        /* the index's id of the model's level */
+		uint32_t ndir;      /* how many directives the file's level has */
+	} *lv;                  /* one per level of the model */
+	size_t caplv;
 	struct pending *pend;
 	size_t npend, cappend;
 	enum mapfile_status st;
@@ -225,8 +227,8 @@ static int level_fits(const struct dec *d, const struct mf_level *l, const char 
 	if (l->nseg != depth || n != strlen(key + 1) || ascii_ncasecmp(l->norm, key + 1, n) != 0 ||
 	    !mapfile_path_applies(l->norm, d->location))
 		return 0;
-	for (size_t i = 0; i + 1 < d->mf->nlevels; i++)
-		if (d->ids[i] == id)
+	for (size_t i = 0; d->lv != NULL && i + 1 < d->mf->nlevels; i++)
+		if (d->lv[i].id == id)
 			return 0;
 	return 1;
 }
@@ -239,8 +241,7 @@ static void level_body(struct dec *d, struct mi_cur *c, const char *key, size_t 
 	uint32_t id, ndir;
 
 	if (mf_grow((void **)&mf->levels, &mf->caplevels, li, sizeof(*l)) != 0 ||
-	    mf_grow((void **)&d->ids, &d->capids, li, sizeof(*d->ids)) != 0 ||
-	    mf_grow((void **)&d->ndirs, &d->capndirs, li, sizeof(*d->ndirs)) != 0) {
+	    mf_grow((void **)&d->lv, &d->caplv, li, sizeof(*d->lv)) != 0) {
 		c->nomem = 1;
 		return;
 	}
@@ -263,8 +264,8 @@ static void level_body(struct dec *d, struct mi_cur *c, const char *key, size_t 
 		c->bad = c->bad || !c->nomem;
 		return;
 	}
-	d->ids[li] = id;
-	d->ndirs[li] = ndir;
+	d->lv[li].id = id;
+	d->lv[li].ndir = ndir;
 	directives(d, c, (uint32_t)li, ndir);
 }
 
@@ -313,12 +314,12 @@ static void levels(struct dec *d)
 
 /* The model's level of index id ID, or -1 (the entry is at a level that
  * does not apply). */
-static long level_of(const struct dec *d, uint32_t id)
+static const struct mlevel *level_of(const struct dec *d, uint32_t id)
 {
-	for (size_t i = 0; i < d->mf->nlevels; i++)
-		if (d->ids[i] == id)
-			return (long)i;
-	return -1;
+	for (size_t i = 0; d->lv != NULL && i < d->mf->nlevels; i++)
+		if (d->lv[i].id == id)
+			return &d->lv[i];
+	return NULL;
 }
 
 static void entry(struct dec *d, struct mi_cur *c, int cand)
@@ -326,7 +327,7 @@ static void entry(struct dec *d, struct mi_cur *c, int cand)
 	struct mapfile *mf = d->mf;
 	uint32_t id = mi_get_u32(c), pos = mi_get_u32(c);
 	struct mapfile_entry e;
-	long li;
+	const struct mlevel *ml;
 
 	memset(&e, 0, sizeof(e));
 	e.line = mi_get_u32(c);
@@ -336,11 +337,11 @@ static void entry(struct dec *d, struct mi_cur *c, int cand)
 	e.password_plain = flag_of(c);
 	e.user_name = mi_get_optstr(c);
 	e.cand = cand;
-	li = level_of(d, id);
+	ml = level_of(d, id);
 	/* An entry at a level that does not apply to the location is not asked for. */
-	if (c->bad || c->nomem || li < 0)
+	if (c->bad || c->nomem || ml == NULL)
 		goto drop;
-	if (pos >= d->ndirs[li]) {
+	if (pos >= ml->ndir) {
 		c->bad = 1;
 		goto drop;
 	}
@@ -354,7 +355,7 @@ static void entry(struct dec *d, struct mi_cur *c, int cand)
 	mf->o2o[mf->no2o].column = (uint32_t)e.column;
 	mf->o2o[mf->no2o].entry = (uint32_t)mf->nentries;
 	mf->entries[mf->nentries++] = e;
-	pend(d, (uint32_t)li, pos, MF_DIR(MF_O2O_ADD, mf->no2o));
+	pend(d, (uint32_t)(ml - d->lv), pos, MF_DIR(MF_O2O_ADD, mf->no2o));
 	mf->no2o++;
 	return;
 drop:
@@ -487,8 +488,7 @@ enum mapfile_status mi_answer(const struct mi_source *src, const char *location,
 		d.mf = NULL;
 	}
 	mapfile_free(d.mf);
-	free(d.ids);
-	free(d.ndirs);
+	free(d.lv);
 	free(d.pend);
 	return d.st;
 }
