@@ -25,9 +25,10 @@ int cmd_index(const struct global *g, int argc, char **argv)
 		       "every login until the file is fixed", info.path);
 		goto out;
 	}
-	printf("%s: %lu one-to-one entries, %lu many-to-one mappings, %lu levels\n", info.path,
-	       (unsigned long)info.h.nentries, (unsigned long)info.h.nmappings,
-	       (unsigned long)info.h.nlevels);
+	printf("%s: %lu one-to-one entr%s, %lu many-to-one mapping%s, %lu level%s\n",
+	       info.path, (unsigned long)info.h.nentries, info.h.nentries == 1 ? "y" : "ies",
+	       (unsigned long)info.h.nmappings, info.h.nmappings == 1 ? "" : "s",
+	       (unsigned long)info.h.nlevels, info.h.nlevels == 1 ? "" : "s");
 	rc = CM_EXIT_OK;
 out:
 	commit_end(&c);

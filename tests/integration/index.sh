@@ -37,7 +37,7 @@ USED="answered from its index $IX"
 
 cm -f "$MAP" index
 t "certmap index: exit 0, and it says what the index holds" \
-	'rc_is 0 && out_is "$IX: 2 one-to-one entries, 0 many-to-one mappings, 1 levels"'
+	'rc_is 0 && out_is "$IX: 2 one-to-one entries, 0 many-to-one mappings, 1 level"'
 t "the index is beside the file, root's, mode 0644" \
 	'[ "$(stat -c %u:%g:%a "$IX")" = 0:0:644 ]'
 as_alice "a current index: alice's certificate maps to alice" PAM_SUCCESS alice

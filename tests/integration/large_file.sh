@@ -55,7 +55,7 @@ cm -f "$MAP" lookup "$P/alice.pem"
 t "certmap lookup reads it" 'rc_is 0 && out_is alice'
 cm -f "$MAP" index
 t "certmap index: $N entries indexed" \
-	'rc_is 0 && out_is "$MAP.cdb: $N one-to-one entries, 0 many-to-one mappings, 1 levels"'
+	'rc_is 0 && out_is "$MAP.cdb: $N one-to-one entries, 0 many-to-one mappings, 1 level"'
 t_drive "$N entries, indexed: the module maps alice" PAM_SUCCESS alice \
 	-e SSL_CLIENT_CERT=@"$P/alice.pem" -U large
 t_log "... from the index" debug large "mapping file $MAP: answered from its index $MAP.cdb"
