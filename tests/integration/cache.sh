@@ -28,6 +28,8 @@ svc cache "$MAP" debug
 cat > "$T/between.sh" <<EOF
 #!/bin/sh
 set -e
+# the tools here are not under test: no wrapper, no sanitizer runtime preloaded
+unset LD_PRELOAD
 T=$T MAP=$MAP
 EOF
 cat >> "$T/between.sh" <<'EOF'
