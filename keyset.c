@@ -34,21 +34,30 @@ static size_t keyset_bucket(const struct keyset *ks, struct b64key key)
 	return (size_t)(key.a ^ (key.b >> 7)) & (ks->nbuckets - 1);
 }
 
-int keyset_insert(struct keyset *ks, struct b64key key, uint32_t value, uint32_t *found)
+int keyset_next(const struct keyset *ks, struct b64key key, uint32_t *it, uint32_t *value)
 {
-	size_t b = keyset_bucket(ks, key);
+	uint32_t i = *it == 0 ? ks->buckets[keyset_bucket(ks, key)] : ks->nodes[*it - 1].next;
 
-	for (uint32_t i = ks->buckets[b]; i != 0; i = ks->nodes[i - 1].next) {
+	for (; i != 0; i = ks->nodes[i - 1].next) {
 		const struct keyset_node *nd = &ks->nodes[i - 1];
 
 		/* Newest first: once below the floor, everything after is too. */
 		if (i - 1 < ks->floor)
 			break;
 		if (nd->key.a == key.a && nd->key.b == key.b) {
-			*found = nd->value;
+			*it = i;
+			*value = nd->value;
 			return 1;
 		}
 	}
+	*it = 0;
+	return 0;
+}
+
+int keyset_add(struct keyset *ks, struct b64key key, uint32_t value)
+{
+	size_t b = keyset_bucket(ks, key);
+
 	if (ks->n == ks->cap) {
 		size_t cap = ks->cap ? ks->cap * 2 : 256;
 		struct keyset_node *nodes;

@@ -27,9 +27,13 @@ struct keyset {
 int keyset_init(struct keyset *ks, size_t expected);
 void keyset_free(struct keyset *ks);
 
-/* Insert KEY with VALUE unless a visible node has KEY: then return 1 and
- * that node's value in *found.  Returns 0 when inserted, -1 out of memory. */
-int keyset_insert(struct keyset *ks, struct b64key key, uint32_t value, uint32_t *found);
+/* The visible nodes holding KEY, newest first: *IT starts at 0; returns 1
+ * with the next one's value in *VALUE, 0 when there is none left.  Equal keys
+ * only suggest equal entries: the caller confirms with the values. */
+int keyset_next(const struct keyset *ks, struct b64key key, uint32_t *it, uint32_t *value);
+
+/* Add KEY with VALUE, whatever the set holds.  Returns 0, or -1 out of memory. */
+int keyset_add(struct keyset *ks, struct b64key key, uint32_t value);
 
 /* Remove the nodes inserted since the set had MARK nodes (LIFO). */
 void keyset_rollback(struct keyset *ks, size_t mark);

@@ -16,8 +16,7 @@
 
 /* ------------------------------------------------------------------- paths */
 
-/* Next segment of a location path: empty and "." segments are skipped. */
-static int next_seg(const char **p, const char **seg, size_t *len)
+int mf_next_seg(const char **p, const char **seg, size_t *len)
 {
 	while (**p != '\0') {
 		size_t n = strcspn(*p, "/");
@@ -39,8 +38,8 @@ int mapfile_path_applies(const char *p, const char *q)
 	const char *ps, *qs;
 	size_t pl, ql;
 
-	while (next_seg(&p, &ps, &pl)) {
-		if (!next_seg(&q, &qs, &ql) || pl != ql || ascii_ncasecmp(ps, qs, pl) != 0)
+	while (mf_next_seg(&p, &ps, &pl)) {
+		if (!mf_next_seg(&q, &qs, &ql) || pl != ql || ascii_ncasecmp(ps, qs, pl) != 0)
 			return 0;
 	}
 	return 1;
@@ -51,7 +50,7 @@ size_t mf_path_nseg(const char *q)
 	const char *s;
 	size_t l, n = 0;
 
-	while (next_seg(&q, &s, &l))
+	while (mf_next_seg(&q, &s, &l))
 		n++;
 	return n;
 }
@@ -97,9 +96,9 @@ void mapfile_free(struct mapfile *mf)
 	free(mf->levels);
 	free(mf->dirs);
 	free(mf->o2o);
-	free(mf->raws);
 	free(mf->clears);
 	free(mf->entries);
+	free(mf->ekeys);
 	free(mf->m2o);
 	mf_pos_free(mf);
 	free(mf);
@@ -149,7 +148,7 @@ static enum mapfile_status load(struct mf_parse_args *a, const struct mapfile_pa
 	a->ncands = p->ncand;
 	rc = mf_parse(mf, a, err);
 	if (rc == MAPFILE_OK)
-		rc = mf_validate(mf, err);
+		rc = mf_validate(mf, a, err);
 	if (rc == MAPFILE_OK) {
 		*out = mf;
 		mf = NULL;
@@ -165,19 +164,29 @@ static void err_reset(struct mapfile_error *err)
 	memset(err, 0, sizeof(*err));
 }
 
-enum mapfile_status mapfile_load(const char *path, const struct mapfile_params *p,
-				 struct mapfile **out, struct mapfile_error *err)
+enum mapfile_status mapfile_load_fd(int fd, const struct mapfile_params *p,
+				    struct mapfile **out, struct mapfile_error *err)
 {
 	struct mf_parse_args a;
-	enum mapfile_status rc;
-	size_t size;
-	int fd;
 
 	*out = NULL;
 	err_reset(err);
 	memset(&a, 0, sizeof(a));
 	a.max_size = p->max_size ? p->max_size : MAPFILE_DEFAULT_MAX_SIZE;
-	switch (safefile_open(path, a.max_size, &fd, &size, err->reason, sizeof(err->reason))) {
+	a.fd = fd;
+	return load(&a, p, out, err);
+}
+
+enum mapfile_status mapfile_load(const char *path, const struct mapfile_params *p,
+				 struct mapfile **out, struct mapfile_error *err)
+{
+	enum mapfile_status rc;
+	size_t size, max = p->max_size ? p->max_size : MAPFILE_DEFAULT_MAX_SIZE;
+	int fd;
+
+	*out = NULL;
+	err_reset(err);
+	switch (safefile_open(path, max, &fd, &size, err->reason, sizeof(err->reason))) {
 	case SAFEFILE_OK:
 		break;
 	case SAFEFILE_MISSING:
@@ -188,8 +197,7 @@ enum mapfile_status mapfile_load(const char *path, const struct mapfile_params *
 		return err->status = MAPFILE_IO;
 	}
 	(void)size;
-	a.fd = fd;
-	rc = load(&a, p, out, err);
+	rc = mapfile_load_fd(fd, p, out, err);
 	close(fd);
 	return rc;
 }
@@ -226,61 +234,52 @@ struct vstate {
 	struct mapfile *mf;
 	struct keyset o2o, m2o;
 	struct mapfile_error *err;
+	struct mf_suspect *sus;  /* one-to-one <add>s whose keys equal an earlier one's */
+	size_t nsus;
 };
 
-/* The key of the value as written: found in raws[] when it held whitespace. */
-static struct b64key raw_key(const struct mapfile *mf, uint32_t i)
+/* An <add> whose key is in the effective collection already: a duplicate to
+ * confirm with the values (mapfile_dup.c), which the parse did not keep.
+ * Returns 0, or 1 when the walk must stop (the suspects are full). */
+static int suspect_o2o(struct vstate *v, uint32_t idx)
 {
-	size_t lo = 0, hi = mf->nraws;
+	uint32_t it = 0, found;
 
-	if (!mf->o2o[i].has_space)
-		return mf->o2o[i].key;
-	while (lo < hi) {  /* raws[] is in o2o order */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (mf->raws[mid].o2o < i)
-			lo = mid + 1;
-		else
-			hi = mid;
+	while (keyset_next(&v->o2o, v->mf->o2o[idx].key, &it, &found)) {
+		if (v->nsus == MF_MAX_SUSPECTS)
+			return 1;
+		v->sus[v->nsus].first = found;
+		v->sus[v->nsus].again = idx;
+		v->nsus++;
 	}
-	return mf->raws[lo].raw;
+	return 0;
 }
 
-static enum mapfile_status dup_o2o(struct vstate *v, uint32_t first, uint32_t again)
+/* A many-to-one <add> whose name is in the effective collection already,
+ * without case: the IIS message.  Equal keys only suggest it. */
+static int dup_m2o(struct vstate *v, uint32_t idx)
 {
-	const struct mf_o2o *o1 = &v->mf->o2o[first], *o2 = &v->mf->o2o[again];
-	struct b64key r1 = raw_key(v->mf, first), r2 = raw_key(v->mf, again);
+	const struct mapfile_mapping *m = &v->mf->m2o[idx].m;
+	uint32_t it = 0, found;
 
-	if (r1.a == r2.a && r1.b == r2.b)
-		mf_error(v->err, MAPFILE_INVALID, o2->line, o2->column,
+	while (keyset_next(&v->m2o, v->mf->m2o[idx].key, &it, &found)) {
+		if (ascii_casecmp(v->mf->m2o[found].m.name, m->name) != 0)
+			continue;
+		mf_error(v->err, MAPFILE_INVALID, m->line, m->column,
 			 "Cannot add duplicate collection entry of type 'add' with unique key "
-			 "attribute 'certificate' set to '%s%s' (first added at line %lu)",
-			 o2->prefix, strlen(o2->prefix) == sizeof(o2->prefix) - 1 ? "..." : "",
-			 (unsigned long)o1->line);
-	else
-		mf_error(v->err, MAPFILE_INVALID, o2->line, o2->column,
-			 "the entries at lines %lu and %lu are the same certificate (their values "
-			 "differ only in whitespace); one certificate has one meaning",
-			 (unsigned long)o1->line, (unsigned long)o2->line);
-	return MAPFILE_INVALID;
+			 "attribute 'name' set to '%.64s' (first added at line %lu)", m->name,
+			 v->mf->m2o[found].m.line);
+		return 1;
+	}
+	return 0;
 }
 
-static enum mapfile_status dup_m2o(struct vstate *v, uint32_t first, uint32_t again)
-{
-	const struct mapfile_mapping *m = &v->mf->m2o[again].m;
-
-	mf_error(v->err, MAPFILE_INVALID, m->line, m->column,
-		 "Cannot add duplicate collection entry of type 'add' with unique key attribute "
-		 "'name' set to '%.64s' (first added at line %lu)", m->name,
-		 v->mf->m2o[first].m.line);
-	return MAPFILE_INVALID;
-}
-
-/* Apply one level's directives to the sets of its effective collections. */
+/* Apply one level's directives to the sets of its effective collections.
+ * MAPFILE_OK with a full list of suspects stops the walk too. */
 static enum mapfile_status validate_level(struct vstate *v, const struct mf_level *l)
 {
 	for (size_t i = l->first_dir; i < l->first_dir + l->ndir; i++) {
-		uint32_t idx = MF_DIR_INDEX(v->mf->dirs[i]), found;
+		uint32_t idx = MF_DIR_INDEX(v->mf->dirs[i]);
 		int r = 0;
 
 		switch (MF_DIR_KIND(v->mf->dirs[i])) {
@@ -291,14 +290,14 @@ static enum mapfile_status validate_level(struct vstate *v, const struct mf_leve
 			v->m2o.floor = v->m2o.n;
 			break;
 		case MF_O2O_ADD:
-			r = keyset_insert(&v->o2o, v->mf->o2o[idx].key, idx, &found);
-			if (r == 1)
-				return dup_o2o(v, found, idx);
+			if (suspect_o2o(v, idx) != 0)
+				return MAPFILE_OK;
+			r = keyset_add(&v->o2o, v->mf->o2o[idx].key, idx);
 			break;
 		case MF_M2O_ADD:
-			r = keyset_insert(&v->m2o, v->mf->m2o[idx].key, idx, &found);
-			if (r == 1)
-				return dup_m2o(v, found, idx);
+			if (dup_m2o(v, idx) != 0)
+				return MAPFILE_INVALID;
+			r = keyset_add(&v->m2o, v->mf->m2o[idx].key, idx);
 			break;
 		}
 		if (r < 0) {
@@ -327,7 +326,7 @@ static enum mapfile_status validate_tree(struct vstate *v, const size_t *order)
 		mf_error(v->err, MAPFILE_NOMEM, 0, 0, "out of memory");
 		return MAPFILE_NOMEM;
 	}
-	for (size_t i = 0; i < mf->nlevels && rc == MAPFILE_OK; i++) {
+	for (size_t i = 0; i < mf->nlevels && rc == MAPFILE_OK && v->nsus < MF_MAX_SUSPECTS; i++) {
 		const struct mf_level *l = &mf->levels[order[i]];
 
 		while (sp > 0 && !level_is_prefix(&mf->levels[st[sp - 1].level], l)) {
@@ -378,13 +377,15 @@ static enum mapfile_status check_levels_unique(const struct mapfile *mf, const s
 	return MAPFILE_OK;
 }
 
-enum mapfile_status mf_validate(struct mapfile *mf, struct mapfile_error *err)
+enum mapfile_status mf_validate(struct mapfile *mf, const struct mf_parse_args *a,
+				struct mapfile_error *err)
 {
 	struct vstate v = { .mf = mf, .err = err };
 	size_t *order = calloc(mf->nlevels ? mf->nlevels : 1, sizeof(*order));
 	enum mapfile_status rc = MAPFILE_NOMEM;
 
-	if (order == NULL || keyset_init(&v.o2o, mf->no2o) != 0 ||
+	v.sus = malloc(MF_MAX_SUSPECTS * sizeof(*v.sus));
+	if (order == NULL || v.sus == NULL || keyset_init(&v.o2o, mf->no2o) != 0 ||
 	    keyset_init(&v.m2o, mf->nm2o) != 0) {
 		mf_error(err, MAPFILE_NOMEM, 0, 0, "out of memory");
 		goto out;
@@ -393,9 +394,14 @@ enum mapfile_status mf_validate(struct mapfile *mf, struct mapfile_error *err)
 	rc = check_levels_unique(mf, order, err);
 	if (rc == MAPFILE_OK)
 		rc = validate_tree(&v, order);
+	/* The suspects come in the order of the walk: the first confirmed is the
+	 * duplicate the walk would have stopped at. */
+	if (rc == MAPFILE_OK && v.nsus > 0)
+		rc = mf_confirm_o2o(mf, a, v.sus, v.nsus, v.nsus == MF_MAX_SUSPECTS, err);
 out:
 	keyset_free(&v.o2o);
 	keyset_free(&v.m2o);
+	free(v.sus);
 	free(order);
 	return rc;
 }

@@ -49,6 +49,9 @@ struct mapfile_params {
 	int keep_all;                  /* keep every entry's strings (certmap check/list) */
 	int positions;                 /* record where each element stands (certmap's editor;
 					* mapfile_model.h), at no cost to a load without */
+	int keys;                      /* keep every entry's userName and flags and a SHA-256
+					* of its value: what the look-up index and the module's
+					* cache answer from (mapindex.h) */
 	const unsigned char *const *cand_der;  /* candidate certificates, DER */
 	const size_t *cand_len;
 	size_t ncand;
@@ -102,6 +105,11 @@ const struct mapfile_rule *mapfile_mapping_rules(const struct mapfile *mf,
  * and MAPFILE_OK is returned; otherwise err says why and *out is NULL. */
 enum mapfile_status mapfile_load(const char *path, const struct mapfile_params *p,
 				 struct mapfile **out, struct mapfile_error *err);
+
+/* The same for a file already opened (and checked) as FD, read from where
+ * it stands; FD stays open. */
+enum mapfile_status mapfile_load_fd(int fd, const struct mapfile_params *p,
+				    struct mapfile **out, struct mapfile_error *err);
 
 /* Parse a document already in memory, without the file-safety checks of
  * mapfile_load; for tests, benchmarks and fuzzers. */

@@ -104,8 +104,58 @@ static char *strip_copy(const char *v, size_t len)
 	return out;
 }
 
+const unsigned char *mf_entry_key(const struct mapfile *mf, const struct mapfile_entry *e)
+{
+	return mf->ekeys[e - mf->entries];
+}
+
+static int sha256_into(EVP_MD_CTX *md, const EVP_MD *sha, const void *p, size_t len,
+		       unsigned char out[MF_KEY_LEN])
+{
+	unsigned int n = 0;
+
+	if (EVP_DigestInit_ex(md, sha, NULL) != 1 || EVP_DigestUpdate(md, p, len) != 1 ||
+	    EVP_DigestFinal_ex(md, out, &n) != 1 || n != MF_KEY_LEN)
+		return -1;
+	return 0;
+}
+
+int mf_key_of(const char *b64, size_t len, unsigned char out[MF_KEY_LEN])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int rc = md != NULL ? sha256_into(md, EVP_sha256(), b64, len, out) : -1;
+
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+/* With keys, the key of entry E (index I): dead values never match and keep
+ * none. */
+static void o2o_key(struct pstate *s, const char *value, const struct b64scan *sc, size_t i)
+{
+	struct mapfile *mf = s->mf;
+	char *stripped = NULL;
+	int rc;
+
+	if (mf_grow((void **)&mf->ekeys, &mf->capekeys, i, sizeof(*mf->ekeys)) != 0) {
+		mf_fail(s, MAPFILE_NOMEM, "out of memory");
+		return;
+	}
+	memset(mf->ekeys[i], 0, MF_KEY_LEN);
+	if (sc->dead != MAPFILE_LIVE)
+		return;
+	if (sc->has_space && (stripped = strip_copy(value, sc->len)) == NULL) {
+		mf_fail(s, MAPFILE_NOMEM, "out of memory");
+		return;
+	}
+	rc = sha256_into(s->md, s->sha256, stripped ? stripped : value, sc->len, mf->ekeys[i]);
+	free(stripped);
+	if (rc != 0)
+		mf_fail(s, MAPFILE_NOMEM, "cannot compute a SHA-256");
+}
+
 /* The public entry of an <add> that equals a candidate, or of every <add>
- * with keep_all. */
+ * with keep_all or keys. */
 static void o2o_keep(struct pstate *s, const char *const *v, const struct b64scan *sc,
 		     struct mf_o2o *o, int cand)
 {
@@ -128,23 +178,10 @@ static void o2o_keep(struct pstate *s, const char *const *v, const struct b64sca
 	o->entry = (uint32_t)mf->nentries++;
 	if (v[OA_USER] != NULL && (e->user_name = dup_or_fail(s, v[OA_USER])) == NULL)
 		return;
+	if (s->a->params->keys)
+		o2o_key(s, v[OA_CERT], sc, o->entry);
 	if (s->a->params->keep_all && (e->certificate = strip_copy(v[OA_CERT], sc->len)) == NULL)
 		mf_fail(s, MAPFILE_NOMEM, "out of memory");
-}
-
-/* A whitespace-holding value: its key as written decides between the IIS
- * duplicate message and the same-certificate one. */
-static void o2o_raw(struct pstate *s, const char *value)
-{
-	struct mapfile *mf = s->mf;
-
-	if (mf_grow((void **)&mf->raws, &mf->capraws, mf->nraws, sizeof(*mf->raws)) != 0) {
-		mf_fail(s, MAPFILE_NOMEM, "out of memory");
-		return;
-	}
-	mf->raws[mf->nraws].o2o = (uint32_t)(mf->no2o - 1);
-	mf->raws[mf->nraws].raw = b64key_raw(value);
-	mf->nraws++;
 }
 
 void mf_o2o_add(struct pstate *s, const char **atts)
@@ -153,7 +190,6 @@ void mf_o2o_add(struct pstate *s, const char **atts)
 	const char *v[OA_N];
 	struct b64scan sc;
 	struct mf_o2o *o;
-	size_t plen;
 	int cand;
 
 	if (mf_check_attrs(s, "add", atts, mf_o2o_add_attrs, OA_N, v) != 0)
@@ -168,12 +204,8 @@ void mf_o2o_add(struct pstate *s, const char **atts)
 	o->line = mf_line(s);
 	o->column = mf_column(s);
 	o->entry = MF_NO_ENTRY;
-	o->has_space = (uint8_t)sc.has_space;
-	plen = strnlen(v[OA_CERT], sizeof(o->prefix) - 1);
-	memcpy(o->prefix, v[OA_CERT], plen);
-	o->prefix[plen] = '\0';
-	if (sc.has_space)
-		o2o_raw(s, v[OA_CERT]);
+	if (s->a->ncollect > 0)
+		mf_collect_value(s->a, (uint32_t)(mf->no2o - 1), v[OA_CERT]);
 	if (s->positions) {
 		if (mf_grow((void **)&mf->o2o_spans, &mf->capo2o_spans, mf->no2o - 1,
 			    sizeof(*mf->o2o_spans)) != 0) {
@@ -183,7 +215,7 @@ void mf_o2o_add(struct pstate *s, const char **atts)
 		mf->o2o_spans[mf->no2o - 1] = mf_top_span(s);
 	}
 	cand = match_candidate(s, v[OA_CERT], &sc);
-	if (cand >= 0 || s->a->params->keep_all)
+	if (cand >= 0 || s->a->params->keep_all || s->a->params->keys)
 		o2o_keep(s, v, &sc, o, cand);
 	if (!s->failed)
 		add_dir(s, MF_O2O_ADD, mf->no2o - 1);
@@ -256,6 +288,18 @@ void mf_m2o_add(struct pstate *s, const char **atts)
 	add_dir(s, MF_M2O_ADD, mf->nm2o - 1);
 }
 
+/* Is rule I of the open <rules> (its key equals the new one's) the same as
+ * the new rule?  Equal keys only suggest it. */
+static int same_rule(const struct pstate *s, size_t i, const char *const *v, int field, int cs)
+{
+	const struct mapfile *mf = s->mf;
+	const struct mapfile_rule *r = &mf->rules[mf->m2o[mf->nm2o - 1].m.first_rule + i];
+	int rfield = r->field == MAPFILE_FIELD_SUBJECT ? 0 : 1;
+
+	return rfield == field && r->case_sensitive == cs &&
+	       strcmp(r->subfield_name, v[RA_SUB]) == 0 && strcmp(r->criteria, v[RA_MATCH]) == 0;
+}
+
 /* A rule's combined key (SPEC 2.2): the enum by its canonical name, defaults
  * applied, the strings with case.  0, or -1 after mf_fail (a duplicate). */
 static int rule_key(struct pstate *s, const char *const *v, int field, int cs)
@@ -266,7 +310,8 @@ static int rule_key(struct pstate *s, const char *const *v, int field, int cs)
 	k.a = (k.a * 0x9e3779b97f4a7c15ULL) ^ k2.a ^ (uint64_t)(field * 2 + cs);
 	k.b = (k.b * 0xc2b2ae3d27d4eb4fULL) ^ k2.b ^ (uint64_t)(field * 2 + cs);
 	for (size_t i = 0; i < s->nrule_keys; i++) {
-		if (s->rule_keys[i].a == k.a && s->rule_keys[i].b == k.b) {
+		if (s->rule_keys[i].a == k.a && s->rule_keys[i].b == k.b &&
+		    same_rule(s, i, v, field, cs)) {
 			mf_fail(s, MAPFILE_INVALID, "Cannot add duplicate collection entry of type "
 				"'add' with combined key attributes 'certificateField, "
 				"certificateSubField, matchCriteria, compareCaseSensitive' "

@@ -63,19 +63,18 @@ typedef uint32_t mf_dir;
 
 #define MF_NO_ENTRY UINT32_MAX
 
+/* With mapfile_params.keys, an entry's key: the SHA-256 of its certificate
+ * value without whitespace (for a live value, the canonical base64 of the
+ * DER, so a certificate's key is the SHA-256 of that text). */
+#define MF_KEY_LEN 32
+
 /* What validation needs of every one-to-one <add>; the public entry is
- * kept only for entries that equal a candidate, or with keep_all. */
+ * kept only for entries that equal a candidate, or with keep_all.  Two equal
+ * keys only suggest a duplicate: mapfile_dup.c confirms it with the values. */
 struct mf_o2o {
 	struct b64key key;     /* of the value without whitespace */
 	uint32_t line, column;
 	uint32_t entry;        /* index into entries[], or MF_NO_ENTRY */
-	uint8_t has_space;     /* the value held whitespace: its raw key is in raws[] */
-	char prefix[11];       /* start of the value, for the IIS message */
-};
-
-struct mf_raw {
-	uint32_t o2o;          /* index into o2o[] */
-	struct b64key raw;     /* of the value as written */
 };
 
 struct mf_pos {
@@ -95,12 +94,12 @@ struct mapfile {
 	size_t ndirs, capdirs;
 	struct mf_o2o *o2o;
 	size_t no2o, capo2o;
-	struct mf_raw *raws;
-	size_t nraws, capraws;
 	struct mf_pos *clears;
 	size_t nclears, capclears;
 	struct mapfile_entry *entries;
 	size_t nentries, capentries;
+	unsigned char (*ekeys)[MF_KEY_LEN];  /* keys: each entry's key (mf_entry_key) */
+	size_t capekeys;
 	struct mf_m2o *m2o;
 	size_t nm2o, capm2o;
 	struct mapfile_rule *rules;  /* of every mapping, each one's together */
@@ -132,18 +131,61 @@ struct mf_parse_args {
 	size_t max_size;
 	const char *buf;
 	size_t len;
+	/* A second parse that confirms duplicates (mapfile_dup.c) copies the
+	 * certificate values of the one-to-one <add>s numbered collect[] (sorted,
+	 * unique) to collected[]. */
+	const uint32_t *collect;
+	size_t ncollect;
+	char **collected;
 };
 
 enum mapfile_status mf_parse(struct mapfile *mf, const struct mf_parse_args *a,
 			     struct mapfile_error *err);
 
+/* The key of entry E of MF, loaded with keys (mapfile_add.c). */
+const unsigned char *mf_entry_key(const struct mapfile *mf, const struct mapfile_entry *e);
+
+/* The key of a certificate's canonical base64 text B64 (LEN characters). */
+int mf_key_of(const char *b64, size_t len, unsigned char out[MF_KEY_LEN]);
+
 /* Free what positions recorded (mapfile_pos.c). */
 void mf_pos_free(struct mapfile *mf);
 
-/* Whole-file checks after the parse (mapfile.c): levels twice, duplicates. */
-enum mapfile_status mf_validate(struct mapfile *mf, struct mapfile_error *err);
+/* Whole-file checks after the parse (mapfile.c): levels twice, duplicates.
+ * A is what the parse read, for confirming duplicates with the values. */
+enum mapfile_status mf_validate(struct mapfile *mf, const struct mf_parse_args *a,
+				struct mapfile_error *err);
+
+/* ---------------------------------------------------------- mapfile_dup.c */
+
+/* How two certificate values compare: the same as written (IIS's duplicate
+ * key), the same once whitespace is removed (one certificate), or not. */
+enum mf_same { MF_DIFFERENT = 0, MF_SAME_VALUE, MF_SAME_CERTIFICATE };
+enum mf_same mf_values_same(const char *a, const char *b);
+
+/* Two one-to-one <add>s, numbered in o2o[], whose keys are equal. */
+struct mf_suspect {
+	uint32_t first, again;
+};
+/* Suspects kept before they are confirmed; beyond, the walk stops there. */
+#define MF_MAX_SUSPECTS 4096
+
+/* Confirm the N suspects, in order, by their values read again from A's
+ * document: the first pair that holds one certificate makes the file invalid
+ * with the IIS wording (or the whitespace one).  MAPFILE_OK when none does;
+ * FULL says the walk stopped at MF_MAX_SUSPECTS, and then that is an error. */
+enum mapfile_status mf_confirm_o2o(const struct mapfile *mf, const struct mf_parse_args *a,
+				   const struct mf_suspect *sus, size_t n, int full,
+				   struct mapfile_error *err);
+
+/* Called by the parser for the <add> numbered IDX when A collects values. */
+void mf_collect_value(const struct mf_parse_args *a, uint32_t idx, const char *value);
 
 /* ----------------------------------------------- shared by the query files */
+
+/* The next segment of a location path from *P: 1 with SEG and LEN, 0 at the
+ * end; empty and "." segments are skipped. */
+int mf_next_seg(const char **p, const char **seg, size_t *len);
 
 /* Number of segments of location Q. */
 size_t mf_path_nseg(const char *q);
@@ -171,6 +213,10 @@ void mf_say(const struct mf_walk *w, const char *fmt, ...) __attribute__((format
 size_t mf_m2o_count(const struct mapfile *mf, const char *q);
 enum mapfile_status mf_m2o_decide(const struct mapfile *mf, const char *q, X509 *x,
 				  const struct mapfile_mapping **out, const struct mf_walk *w);
+
+/* Make room for element N of *ARR (capacity *CAP, elements of ELSIZE
+ * bytes).  Returns 0, or -1 when memory runs out. */
+int mf_grow(void **arr, size_t *cap, size_t n, size_t elsize);
 
 /* Errors with a position. */
 void mf_error(struct mapfile_error *err, enum mapfile_status st, unsigned long line,

@@ -538,12 +538,24 @@ enum mapfile_status mf_parse(struct mapfile *mf, const struct mf_parse_args *a,
 		mf_error(err, MAPFILE_NOMEM, 0, 0, "out of memory");
 		return MAPFILE_NOMEM;
 	}
+	if (a->params->keys) {
+		s.md = EVP_MD_CTX_new();
+		s.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+		if (s.md == NULL || s.sha256 == NULL) {
+			mf_error(err, MAPFILE_NOMEM, 0, 0, "out of memory");
+			rc = MAPFILE_NOMEM;
+			goto out;
+		}
+	}
 	XML_SetUserData(s.p, &s);
 	XML_SetElementHandler(s.p, start_handler, end_handler);
 	XML_SetStartDoctypeDeclHandler(s.p, doctype_handler);
 	XML_SetParamEntityParsing(s.p, XML_PARAM_ENTITY_PARSING_NEVER);
 	mf_pos_begin(&s);
 	rc = a->fd >= 0 ? parse_fd(&s) : parse_buf(&s);
+out:
+	EVP_MD_CTX_free(s.md);
+	EVP_MD_free(s.sha256);
 	XML_ParserFree(s.p);
 	free(s.loc_path);
 	free(s.rule_keys);

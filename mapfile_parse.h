@@ -5,6 +5,7 @@
 #define PAM_CERTMAP_MAPFILE_PARSE_H
 
 #include <expat.h>
+#include <openssl/evp.h>
 #include <stddef.h>
 
 #include "mapfile_model.h"
@@ -39,15 +40,13 @@ struct pstate {
 	int seen_o2o, seen_m2o, seen_rules;
 	struct b64key *rule_keys;   /* combined keys of the open <rules> */
 	size_t nrule_keys, caprule_keys;
+	EVP_MD_CTX *md;             /* keys: the entries' SHA-256 */
+	EVP_MD *sha256;
 };
 
 /* Record the first error at the parser's position and stop the parse. */
 void mf_fail(struct pstate *s, enum mapfile_status st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-/* Make room for element N of *ARR (capacity *CAP, elements of ELSIZE
- * bytes).  Returns 0, or -1 when memory runs out. */
-int mf_grow(void **arr, size_t *cap, size_t n, size_t elsize);
 
 /* The line and 1-based column of the element being started. */
 uint32_t mf_line(const struct pstate *s);

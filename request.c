@@ -3,6 +3,9 @@
 #include "config.h"
 #include "request.h"
 #include "cert.h"
+#include "mapcache.h"
+#include "mapindex.h"
+#include "mapload.h"
 
 #include <openssl/crypto.h>
 #include <security/pam_ext.h>
@@ -43,17 +46,38 @@ void request_free(struct request *rq)
 	rq->chosen = NULL;
 }
 
+/* With debug: where the answer came from, and why not from the index. */
+static void log_source(const struct request *rq, const struct mapload_note *note)
+{
+	if (!rq->opt->debug)
+		return;
+	if (note->from == MAPLOAD_INDEX)
+		pam_syslog(rq->pamh, LOG_DEBUG, "mapping file %s: %s %s%s", rq->opt->mapfile,
+			   mapload_from_words(note->from), rq->opt->mapfile, MI_SUFFIX);
+	else if (note->index[0] != '\0')
+		pam_syslog(rq->pamh, LOG_DEBUG, "mapping file %s: %s; its index is %s",
+			   rq->opt->mapfile, mapload_from_words(note->from), note->index);
+	else
+		pam_syslog(rq->pamh, LOG_DEBUG, "mapping file %s: %s", rq->opt->mapfile,
+			   mapload_from_words(note->from));
+}
+
 int request_load_mapfile(struct request *rq, const unsigned char *const *der,
 			 const size_t *len, size_t n)
 {
 	struct mapfile_params p = { .cand_der = der, .cand_len = len, .ncand = n };
+	struct mapload_note note;
 	struct mapfile_error err;
+	enum mapfile_status st;
 
 	/* Loaded again after the token signed (flow_token.c): the file as it
 	 * is now replaces the one read before the PIN prompt. */
 	mapfile_free(rq->mf);
 	rq->mf = NULL;
-	switch (mapfile_load(rq->opt->mapfile, &p, &rq->mf, &err)) {
+	st = mapload(rq->opt->mapfile, rq->location, &p, &mapcache, &rq->mf, &err, &note);
+	if (st != MAPFILE_MISSING && st != MAPFILE_UNSAFE && st != MAPFILE_IO)
+		log_source(rq, &note);
+	switch (st) {
 	case MAPFILE_OK:
 		return PAM_SUCCESS;
 	case MAPFILE_NOMEM:

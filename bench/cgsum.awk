@@ -48,9 +48,9 @@ BEGIN {
 }
 
 END {
-	printf "total\t%d\n", total
+	printf "total\t%.0f\n", total
 	for (o in self)
-		printf "ob\t%s\t%d\n", o, self[o]
+		printf "ob\t%s\t%.0f\n", o, self[o]
 	for (f in want)
-		printf "fn\t%s\t%d\n", f, incl[f] + 0
+		printf "fn\t%s\t%.0f\n", f, incl[f] + 0
 }

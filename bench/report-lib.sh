@@ -155,7 +155,7 @@ cg_stats() {
 		else if (o ~ /^(libdhash|libini_config|libbasicobjects|libref_array|libcollection)/)
 			c = "own"
 		else if (o ~ /^libpath_utils/) c = "own"
-		else if (o ~ /^(pamtester|libpam|libnss_wrapper|pam_permit|pam_deny|pidfd_shim)/) c = "harness"
+		else if (o ~ /^(pamtester|libpam|libnss_wrapper|pam_permit|pam_deny)/) c = "harness"
 		else if (o ~ /^(libaudit|libcap-ng|vgpreload)/) c = "harness"
 		else c = "other"
 		s[$1 "\t" $2 "\t" c] += $8
@@ -207,6 +207,7 @@ scale_stats() {
 		medians "$D/longlived.tsv" "1" 3 1000 3 > "$W/ll.st"
 		medians "$D/longlived.tsv.rss" "1" 3 1024 1 > "$W/llrss.st"
 	fi
+	if have scalecg.tsv; then cp "$D/scalecg.tsv" "$W/scalecg.st"; fi
 	if have caller.tsv; then
 		medians "$D/caller.tsv" "1" 3 1000 > "$W/caller.st"
 		medians "$D/caller.tsv.rss" "1" 3 1024 1 > "$W/callerrss.st"

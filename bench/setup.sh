@@ -145,7 +145,9 @@ map_install() { chown 0:0 "$1" && chmod 0644 "$1"; }
 
 # certmap.xml: every key type's certificate, for the token rows.  certmapN.xml (N in
 # MAP_SIZES): N entries, bench/mapbench's N - 1 distinct certificates and the EC one last,
-# for the scale rows (token and env source).
+# for the scale rows (token and env source), indexed by certmap index as certmap's edits
+# and sync leave a file; plainN.xml is the same file by another name, without an index,
+# which a long-lived caller answers from its per-process cache.
 setup_mapfiles() {
 	local k n
 	{
@@ -171,6 +173,9 @@ setup_mapfiles() {
 		rm -f "$T/gen.xml" "$T/gen.der"
 		[ "$(grep -c '<add ' "$T/certmap$n.xml")" = "$n" ] ||
 			die "certmap$n.xml does not have $n entries"
+		# a link changes the inode's change time: made before the index
+		ln -f "$T/certmap$n.xml" "$T/plain$n.xml"
+		quiet "$CERTMAP" -f "$T/certmap$n.xml" index
 	done
 }
 
@@ -178,7 +183,8 @@ setup_mapfiles() {
 
 # One service per module, through pam_wrapper (/etc/pam.d is not touched):
 #   permit, certmap, p11, pkcs11 (and sss, written by sssd.sh in the sandbox);
-#   certmapN: the token path with the N-entry file; envN: the env source with it.
+#   certmapN: the token path with the N-entry file; envN: the env source with it; cacheN:
+#   the env source with it by a name that has no index.
 setup_services() {
 	local P=$T/pam.d n
 	mkdir -p "$P"
@@ -189,6 +195,7 @@ setup_services() {
 		echo "auth required $MODULE mapfile=$T/certmap$n.xml pkcs11_module=$HSM_LIB" \
 			> "$P/certmap$n"
 		echo "auth required $MODULE source=env mapfile=$T/certmap$n.xml" > "$P/env$n"
+		echo "auth required $MODULE source=env mapfile=$T/plain$n.xml" > "$P/cache$n"
 	done
 	echo "auth required pam_p11.so $HSM_LIB" > "$P/p11"
 	echo "auth required pam_pkcs11.so config_file=$T/pam_pkcs11.conf" > "$P/pkcs11"

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "certmap/cmd.h"
+#include "certmap/index.h"
 #include "certmap/sync.h"
 
 struct command {
@@ -32,6 +33,7 @@ static const struct command commands[] = {
 	{ "disable-mapping", cmd_disable_mapping },
 	{ "keys", cmd_keys },
 	{ "sync", cmd_sync },
+	{ "index", cmd_index },
 };
 
 void cm_usage(FILE *f)
@@ -82,6 +84,8 @@ void cm_usage(FILE *f)
 		"                            location's <oneToOneMappings>; FILE, by default\n"
 		"                            %s,\n"
 		"                            names the directory (certmap(1))\n"
+		"  index                     (re)build MAPFILE.cdb, the look-up index pam_certmap\n"
+		"                            uses while it is current (edits and sync keep it so)\n"
 		"\n"
 		"Options:\n"
 		"  -f MAPFILE   the mapping file (default %s)\n"
@@ -130,6 +134,25 @@ int cm_bad_option(int c, char **argv)
 	if (c == ':')
 		return cm_bad_usage("option '%s' needs a value", name);
 	return cm_bad_usage("unknown option '%s'", name);
+}
+
+int cm_no_args(const char *name, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (opt != 'h')
+			return cm_bad_option(opt, argv);
+		cm_usage(stdout);
+		return CM_EXIT_OK;
+	}
+	if (optind != argc)
+		return cm_bad_usage("%s takes no arguments", name);
+	return -1;
 }
 
 static int dispatch(const struct global *g, int argc, char **argv)

@@ -34,4 +34,9 @@ void check_account(struct check *c, unsigned long line, const char *name, const 
 void check_mapping(void *ctx, const char *level_path, const struct mapfile_mapping *m);
 void check_trust_note(struct check *c);
 
+/* check_index.c: the look-up index beside the file (SPEC 2.8): a note when
+ * there is none, a warning when it is not used or does not hold the file's
+ * content, with the command that rebuilds it. */
+void check_index(struct check *c);
+
 #endif

@@ -43,6 +43,10 @@ int cm_bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * the option string): says which option was wrong. */
 int cm_bad_option(int c, char **argv);
 
+/* For a command that takes no options but --help and no arguments (NAME):
+ * -1 to go on, else the exit status (the help shown, or a usage error). */
+int cm_no_args(const char *name, int argc, char **argv);
+
 /* "certmap: MSG" on stderr. */
 void cm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -62,6 +66,11 @@ void cm_cert_free(struct cm_cert *c);
 /* Load the mapping file of G, with C (may be NULL) as candidate 0. */
 enum mapfile_status cm_load(const struct global *g, const struct cm_cert *c, int keep_all,
 			    struct mapfile **mf, struct mapfile_error *err);
+
+/* The same for G's location only, from the file's look-up index when it is
+ * current for the file, as the module answers (mapload.h). */
+enum mapfile_status cm_load_indexed(const struct global *g, const struct cm_cert *c,
+				    struct mapfile **mf, struct mapfile_error *err);
 
 /* The whole answer of MF for C at G's location (mapfile_query_cert): 0, or
  * -1 with the reason printed. */

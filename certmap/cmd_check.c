@@ -3,7 +3,6 @@
  * one-to-one entries and many-to-one mappings alike. */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,24 +269,14 @@ static void summary(struct check *c)
 
 int cmd_check(const struct global *g, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct check c;
 	struct mapfile *mf = NULL;
 	struct mapfile_error err;
-	int rc = CM_EXIT_ERROR;
-	int opt;
+	int rc = cm_no_args("check", argc, argv);
 
-	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (opt != 'h')
-			return cm_bad_option(opt, argv);
-		cm_usage(stdout);
-		return CM_EXIT_OK;
-	}
-	if (optind != argc)
-		return cm_bad_usage("check takes no arguments");
+	if (rc >= 0)
+		return rc;
+	rc = CM_EXIT_ERROR;
 
 	memset(&c, 0, sizeof(c));
 	c.path = g->mapfile;
@@ -301,6 +290,8 @@ int cmd_check(const struct global *g, int argc, char **argv)
 	default:
 		/* The loader stops at the first error: the file is unusable as a whole. */
 		diag(&c, err.line, SEV_ERROR, "%s", cm_error_reason(&err));
+		if (err.status == MAPFILE_INVALID)
+			check_index(&c);
 		summary(&c);
 		goto out;
 	}
@@ -308,6 +299,7 @@ int cmd_check(const struct global *g, int argc, char **argv)
 	mapfile_foreach_entry(mf, check_entry, &c);
 	mapfile_foreach_mapping(mf, check_mapping, &c);
 	check_trust_note(&c);
+	check_index(&c);
 	if (c.nomem) {
 		cm_err("out of memory");
 		goto out;

@@ -92,7 +92,7 @@ int cmd_lookup(const struct global *g, int argc, char **argv)
 		return r > 0 ? CM_EXIT_OK : CM_EXIT_ERROR;
 	if (cm_cert_read(argv[optind], &cert) != 0)
 		goto out;
-	if (cm_load(g, &cert, 0, &mf, &err) != MAPFILE_OK) {
+	if (cm_load_indexed(g, &cert, &mf, &err) != MAPFILE_OK) {
 		cm_print_load_error(g->mapfile, &err);
 		goto out;
 	}

@@ -16,6 +16,8 @@
 
 #include "certmap/commit.h"
 #include "certmap/cmd.h"
+#include "certmap/index.h"
+#include "mapindex.h"
 #include "safefile.h"
 
 /* A temporary file is ".BASE.XXXXXX": hidden, and named so that the next
@@ -78,14 +80,25 @@ static int take_lock(struct commit *c)
 	return 0;
 }
 
-static int is_temp_name(const struct commit *c, const char *name)
+static int is_temp_of(const char *base, const char *name)
 {
-	size_t blen = strlen(c->base);
+	size_t blen = strlen(base);
 
 	if (strlen(name) != blen + 2 + TMP_RANDOM || name[0] != '.' ||
-	    strncmp(name + 1, c->base, blen) != 0 || name[blen + 1] != '.')
+	    strncmp(name + 1, base, blen) != 0 || name[blen + 1] != '.')
 		return 0;
 	return strspn(name + blen + 2, TMP_CHARS) == TMP_RANDOM;
+}
+
+/* The file's temporary files, and its index's (certmap/index_write.c). */
+static int is_temp_name(const struct commit *c, const char *name)
+{
+	char ibase[NAME_MAX + 1];
+
+	if (is_temp_of(c->base, name))
+		return 1;
+	return snprintf(ibase, sizeof(ibase), "%s%s", c->base, MI_SUFFIX) < (int)sizeof(ibase) &&
+	       is_temp_of(ibase, name);
 }
 
 /* Only the lock's holder makes temporary files and it removes its own before
@@ -162,7 +175,7 @@ out:
 	return rc;
 }
 
-int commit_begin(struct commit *c, const char *path, int create)
+static int lock_dir(struct commit *c, const char *path, int create)
 {
 	struct stat st;
 
@@ -184,11 +197,22 @@ int commit_begin(struct commit *c, const char *path, int create)
 	if (take_lock(c) != 0)
 		return -1;
 	remove_stale(c);
+	return 0;
+}
+
+int commit_lock(struct commit *c, const char *path)
+{
+	return lock_dir(c, path, 0);
+}
+
+int commit_begin(struct commit *c, const char *path, int create)
+{
+	if (lock_dir(c, path, create) != 0)
+		return -1;
 	return read_current(c, create);
 }
 
-/* A new ".BASE.XXXXXX", created exclusively: never someone else's file. */
-static int make_temp(struct commit *c, char *name, size_t len)
+int commit_temp(int dirfd, const char *base, char *name, size_t len)
 {
 	static const char set[] = TMP_CHARS;
 	unsigned char r[TMP_RANDOM];
@@ -202,11 +226,11 @@ static int make_temp(struct commit *c, char *name, size_t len)
 		for (size_t i = 0; i < TMP_RANDOM; i++)
 			rnd[i] = set[r[i] % (sizeof(set) - 1)];
 		rnd[TMP_RANDOM] = '\0';
-		if (snprintf(name, len, ".%s.%s", c->base, rnd) >= (int)len) {
+		if (snprintf(name, len, ".%s.%s", base, rnd) >= (int)len) {
 			errno = ENAMETOOLONG;
 			break;
 		}
-		fd = openat(c->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
+		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
 			    O_NOCTTY, 0600);
 		if (fd < 0 && errno != EEXIST)
 			break;
@@ -252,20 +276,25 @@ static int fill_temp(struct commit *c, int fd, const char *name, const char *buf
 	return -1;
 }
 
+/* BUF parsed with P and with keys (the index is made from that model),
+ * into *MF, and checked. */
 static int validate(struct commit *c, const char *buf, size_t len,
-		    const struct mapfile_params *p, commit_check_fn check, void *ctx)
+		    const struct mapfile_params *p, commit_check_fn check, void *ctx,
+		    struct mapfile **out)
 {
+	struct mapfile_params pk = *p;
 	struct mapfile *mf = NULL;
 	struct mapfile_error err;
 	int rc = -1;
 
 	memset(&err, 0, sizeof(err));
+	pk.keys = 1;
 	if (len > MAPFILE_DEFAULT_MAX_SIZE) {
 		cm_err("%s: the edited file would exceed the size limit of %zu bytes", c->path,
 		       MAPFILE_DEFAULT_MAX_SIZE);
 		return -1;
 	}
-	if (mapfile_parse_buffer(buf, len, p, &mf, &err) != MAPFILE_OK) {
+	if (mapfile_parse_buffer(buf, len, &pk, &mf, &err) != MAPFILE_OK) {
 		if (err.line)
 			cm_err("%s: after the edit, line %lu column %lu: %s", c->path, err.line,
 			       err.column, cm_error_reason(&err));
@@ -275,7 +304,9 @@ static int validate(struct commit *c, const char *buf, size_t len,
 	}
 	rc = check != NULL ? check(ctx, mf, buf, len) : 0;
 out:
-	if (mf != NULL)
+	if (rc == 0)
+		*out = mf;
+	else
 		mapfile_free(mf);
 	return rc;
 }
@@ -284,11 +315,12 @@ int commit_replace(struct commit *c, const char *buf, size_t len,
 		   const struct mapfile_params *p, commit_check_fn check, void *ctx)
 {
 	char name[NAME_MAX + 1] = "";
+	struct mapfile *mf = NULL;
 	int fd = -1, rc = -1, made = 0, renamed = 0;
 
-	if (validate(c, buf, len, p, check, ctx) != 0)
+	if (validate(c, buf, len, p, check, ctx, &mf) != 0)
 		goto out;
-	fd = make_temp(c, name, sizeof(name));
+	fd = commit_temp(c->dirfd, c->base, name, sizeof(name));
 	if (fd < 0) {
 		cm_err("%s: cannot create a temporary file: %s", c->dir, strerror(errno));
 		goto out;
@@ -313,8 +345,10 @@ int commit_replace(struct commit *c, const char *buf, size_t len,
 		       "not survive a crash", c->path, strerror(errno));
 		goto out;
 	}
+	cm_index_refresh(c, buf, len, mf);
 	rc = 0;
 out:
+	mapfile_free(mf);
 	if (fd >= 0)
 		close(fd);
 	if (made && unlinkat(c->dirfd, name, 0) != 0)

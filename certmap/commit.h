@@ -25,6 +25,15 @@ struct commit {
  * CREATE.  Errors are printed; returns 0 or -1 (commit_end either way). */
 int commit_begin(struct commit *c, const char *path, int create);
 
+/* The first half of commit_begin: the lock taken and left-overs removed,
+ * the file not read.  For certmap index.  0 or -1 (commit_end either way). */
+int commit_lock(struct commit *c, const char *path);
+
+/* A new ".BASE.XXXXXX" in DIRFD, created exclusively with mode 0600 (NAME
+ * gets its name): never someone else's file, and one that commit_begin of a
+ * later editor recognises as left by a killed one.  The descriptor, or -1. */
+int commit_temp(int dirfd, const char *base, char *name, size_t len);
+
 /* Look at the parsed result: 0 to go on, or -1 after printing why not. */
 typedef int (*commit_check_fn)(void *ctx, const struct mapfile *mf, const char *buf,
 			       size_t len);
@@ -32,7 +41,9 @@ typedef int (*commit_check_fn)(void *ctx, const struct mapfile *mf, const char *
 /* Validate BUF (mapfile_parse_buffer with P, then CHECK), write it to a
  * temporary file beside PATH, fsync it, give it the original's owner and
  * mode (root and 0644 for a new file), rename it over PATH and fsync the
- * directory.  Errors are printed; returns 0, or -1 with PATH as it was. */
+ * directory; then rebuild PATH's look-up index (certmap/index.h), which on
+ * failure is removed with a warning.  Errors are printed; returns 0, or -1
+ * with PATH as it was. */
 int commit_replace(struct commit *c, const char *buf, size_t len,
 		   const struct mapfile_params *p, commit_check_fn check, void *ctx);
 

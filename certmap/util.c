@@ -17,6 +17,7 @@
 #include "account.h"
 #include "cert.h"
 #include "certmap/cmd.h"
+#include "mapload.h"
 
 void cm_err(const char *fmt, ...)
 {
@@ -120,12 +121,15 @@ void cm_cert_free(struct cm_cert *c)
 	c->der_len = 0;
 }
 
-enum mapfile_status cm_load(const struct global *g, const struct cm_cert *c, int keep_all,
-			    struct mapfile **mf, struct mapfile_error *err)
+/* Load G's file with C (may be NULL) as candidate 0: from its index when
+ * INDEXED and the index is current, as the module does. */
+static enum mapfile_status load(const struct global *g, const struct cm_cert *c, int keep_all,
+				int indexed, struct mapfile **mf, struct mapfile_error *err)
 {
 	const unsigned char *der[1];
 	size_t len[1];
 	struct mapfile_params p;
+	struct mapload_note note;
 
 	memset(&p, 0, sizeof(p));
 	memset(err, 0, sizeof(*err));
@@ -137,7 +141,21 @@ enum mapfile_status cm_load(const struct global *g, const struct cm_cert *c, int
 		p.cand_len = len;
 		p.ncand = 1;
 	}
+	if (indexed)
+		return mapload(g->mapfile, g->location, &p, NULL, mf, err, &note);
 	return mapfile_load(g->mapfile, &p, mf, err);
+}
+
+enum mapfile_status cm_load(const struct global *g, const struct cm_cert *c, int keep_all,
+			    struct mapfile **mf, struct mapfile_error *err)
+{
+	return load(g, c, keep_all, 0, mf, err);
+}
+
+enum mapfile_status cm_load_indexed(const struct global *g, const struct cm_cert *c,
+				    struct mapfile **mf, struct mapfile_error *err)
+{
+	return load(g, c, 0, 1, mf, err);
 }
 
 int cm_query(const struct global *g, const struct mapfile *mf, const struct cm_cert *c,

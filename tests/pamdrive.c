@@ -425,14 +425,45 @@ out:
 	return ret;
 }
 
+/* Single mode: ROUNDS authentications in this one process (the module stays
+ * loaded, as in a web server), each reported on a line of OUT; before each but
+ * the first, the shell command BETWEEN runs with ROUND set (a test rewrites the
+ * mapping file there).  Returns the last round's code. */
+static int run_rounds(FILE *out, const char *service, const struct job *job, int rounds,
+		      const char *between)
+{
+	int rc = PAM_SYSTEM_ERR;
+
+	for (int r = 1; r <= rounds; r++) {
+		char *user = NULL, round[16];
+
+		if (r > 1 && between != NULL) {
+			snprintf(round, sizeof(round), "%d", r);
+			if (setenv("ROUND", round, 1) != 0 || system(between) != 0) {
+				fprintf(stderr, "pamdrive: before round %d: '%s' failed\n", r, between);
+				return EXIT_INTERNAL;
+			}
+		}
+		rc = authenticate(service, job, &user);
+		if (rounds > 1)
+			fprintf(out, "round %d: ", r);
+		fprintf(out, "%s user=%s\n", code_name(rc), user != NULL ? user : "(null)");
+		fflush(out);
+		free(user);
+	}
+	return rc;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: pamdrive [-e NAME=@FILE]... [-p PIN [-c] [-S ignore|reap]] [-u USER|-U] "
-		"SERVICE\n"
+		"usage: pamdrive [-n ROUNDS [-x COMMAND]] [-e NAME=@FILE]... "
+		"[-p PIN [-c] [-S ignore|reap]] [-u USER|-U] SERVICE\n"
 		"       pamdrive -t THREADS [-n ROUNDS] -s SPECFILE [-E NAME] [-e NAME=@FILE]... "
 		"SERVICE\n"
-		"SPECFILE lines: CERTFILE PAM_USER|- EXPECTED_CODE EXPECTED_USER|(null)\n");
+		"SPECFILE lines: CERTFILE PAM_USER|- EXPECTED_CODE EXPECTED_USER|(null)\n"
+		"With -n alone, ROUNDS authentications in one process, \"round N: CODE user=U\"\n"
+		"each; COMMAND runs (sh -c, ROUND=N) before each round but the first.\n");
 }
 
 static int parse_count(const char *s, int *out)
@@ -452,13 +483,12 @@ int main(int argc, char **argv)
 {
 	struct job base = { .nenvs = 0 };
 	struct job *jobs = NULL;
-	const char *spec = NULL, *envname = "SSL_CLIENT_CERT";
-	char *user = NULL;
-	int nthreads = 0, rounds = 1, njobs = 0, opt_U = 0, opt_c = 0, ret = EXIT_USAGE, c, rc;
+	const char *spec = NULL, *envname = "SSL_CLIENT_CERT", *between = NULL;
+	int nthreads = 0, rounds = 1, njobs = 0, opt_U = 0, opt_c = 0, ret = EXIT_USAGE, c;
 	FILE *out = stdout;
 
 	msg_out = stdout;
-	while ((c = getopt(argc, argv, "t:n:s:E:e:u:Up:cS:")) != -1) {
+	while ((c = getopt(argc, argv, "t:n:s:E:e:u:Up:cS:x:")) != -1) {
 		switch (c) {
 		case 'p':
 			pin_answer = optarg;
@@ -498,12 +528,16 @@ int main(int argc, char **argv)
 		case 'U':
 			opt_U = 1;
 			break;
+		case 'x':
+			between = optarg;
+			break;
 		default:
 			goto out_usage;
 		}
 	}
 	if (optind != argc - 1 || (base.user != NULL && opt_U) ||
-	    (nthreads > 0) != (spec != NULL) || (nthreads == 0 && base.user == NULL && !opt_U))
+	    (nthreads > 0) != (spec != NULL) || (nthreads == 0 && base.user == NULL && !opt_U) ||
+	    (between != NULL && nthreads > 0))
 		goto out_usage;
 
 	if (nthreads > 0) {
@@ -515,9 +549,7 @@ int main(int argc, char **argv)
 	}
 	if (opt_c && (out = msg_out = close_stdio()) == NULL)
 		return EXIT_INTERNAL;
-	rc = authenticate(argv[optind], &base, &user);
-	fprintf(out, "%s user=%s\n", code_name(rc), user != NULL ? user : "(null)");
-	ret = rc;
+	ret = run_rounds(out, argv[optind], &base, rounds, between);
 	goto out;
 out_usage:
 	usage();
@@ -526,7 +558,6 @@ out:
 		jobs_free(jobs, njobs);
 	for (int i = 0; i < base.nenvs; i++)
 		free((void *)base.envs[i]);
-	free(user);
 	if (fflush(out) != 0)
 		ret = EXIT_INTERNAL;
 	if (out != stdout)

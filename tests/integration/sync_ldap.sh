@@ -40,6 +40,11 @@ lookup_is() {
 	[ "$("$CERTMAP" -f "$1" lookup "$P/$2.pem" 2>/dev/null)" = "$3" ]
 }
 entries() { "$CERTMAP" -f "$1" list 2>/dev/null | wc -l; }
+# index_current FILE: FILE's look-up index is there, and certmap check has nothing to say of
+# it (stale, corrupt, or its content not the file's would be a warning)
+index_current() {
+	[ -f "$1.cdb" ] && ! "$CERTMAP" -f "$1" check 2>&1 | grep -q "look-up index"
+}
 # region FILE: the lines from the begin marker to the end marker, without the begin marker
 # (it holds the time of the sync).
 region() { sed -n '/certmap-sync begin/,/certmap-sync end/p' "$1" | sed 1d; }
@@ -114,6 +119,7 @@ t "first sync: a full content synchronisation, said on stdout" \
 t "first sync: the new file is root's, mode 0644" \
 	'[ "$(stat -c "%u %a" "$T/first.xml")" = "0 644" ]'
 t "first sync: the file validates" '"$CERTMAP" -f "$T/first.xml" check >/dev/null 2>&1'
+t "first sync: the file's look-up index is written, and current" 'index_current "$T/first.xml"'
 t "first sync: the state file is root's, mode 0600" \
 	'[ "$(stat -c "%u %a" "$T/first.state")" = "0 600" ]'
 t "a user's certificate maps to the user" 'lookup_is "$T/first.xml" alice alice'
@@ -197,6 +203,7 @@ t "changes: a certificate removed from a user is gone, the renewed one stays" \
 	'no_cert "$T/first.xml" bob && entry "$T/first.xml" bob bob2 enabled'
 t "changes: a user locked since is disabled" 'entry "$T/first.xml" alice alice disabled'
 t "changes: a user enabled since is enabled" 'entry "$T/first.xml" frank frank enabled'
+t "changes: the look-up index is current for the file synced" 'index_current "$T/first.xml"'
 
 conf full output="$T/full.xml" content_sync=off
 sync_run full

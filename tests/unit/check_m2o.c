@@ -3,7 +3,6 @@
  * '*' match, case, sub-fields, and that names alone prove nothing. */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,20 +34,6 @@
 	"matchCriteria=\"" crit "\" compareCaseSensitive=\"false\" />"
 
 /* ------------------------------------------------------------ helpers */
-
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	ck_assert_int_ge(n, 0);
-	return s;
-}
 
 /* A name of "KEY=VALUE" pairs, NULL-terminated (OpenSSL's short names). */
 static X509_NAME *make_name(const char *const *pairs)
@@ -140,12 +125,12 @@ static char *verdict(const char *doc, const char *loc, X509 *x)
 	ck_assert_int_eq(mapfile_query_cert(mf, loc, 0, x, &ans), MAPFILE_OK);
 	user = mapfile_answer_user(&ans);
 	if (ans.entry != NULL)
-		res = xasprintf("entry:%s", user ? user : "-");
+		res = unit_asprintf("entry:%s", user ? user : "-");
 	else if (ans.mapping != NULL)
-		res = xasprintf("%s:%s", ans.mapping->name,
+		res = unit_asprintf("%s:%s", ans.mapping->name,
 				ans.mapping->deny ? "deny" : user ? user : "-");
 	else
-		res = xasprintf("%s", user ? user : "-");
+		res = unit_asprintf("%s", user ? user : "-");
 	mapfile_free(mf);
 	free(der);
 	return res;
@@ -162,14 +147,14 @@ static char *verdict(const char *doc, const char *loc, X509 *x)
 /* A bare enabled section with section attributes ATTRS and mappings M. */
 static char *section(const char *attrs, const char *m)
 {
-	return xasprintf("<" SEC " enabled=\"true\" %s>\n<manyToOneMappings>\n%s"
+	return unit_asprintf("<" SEC " enabled=\"true\" %s>\n<manyToOneMappings>\n%s"
 			 "</manyToOneMappings>\n</" SEC ">\n", attrs, m);
 }
 
 /* One mapping with rules R: what it decides for X. */
 static char *one(const char *rules, X509 *x)
 {
-	char *doc = xasprintf("<" SEC " enabled=\"true\"><manyToOneMappings>"
+	char *doc = unit_asprintf("<" SEC " enabled=\"true\"><manyToOneMappings>"
 			      "<add name=\"m\" userName=\"u\"><rules>%s</rules></add>"
 			      "</manyToOneMappings></" SEC ">", rules);
 	char *v = verdict(doc, "", x);
@@ -299,10 +284,10 @@ START_TEST(test_m2o_exact_entry_decides_even_disabled)
 	X509 *x = staff();
 	char *b64 = testcert_b64(x);
 	const char *m = MAP("all", "userName=\"staff\"", RULE("Subject", "OU", "Staff"));
-	char *on = xasprintf("<" SEC " enabled=\"true\"><oneToOneMappings>"
+	char *on = unit_asprintf("<" SEC " enabled=\"true\"><oneToOneMappings>"
 			     "<add userName=\"alice\" certificate=\"%s\" /></oneToOneMappings>"
 			     "<manyToOneMappings>%s</manyToOneMappings></" SEC ">", b64, m);
-	char *off = xasprintf("<" SEC " enabled=\"true\"><oneToOneMappings>"
+	char *off = unit_asprintf("<" SEC " enabled=\"true\"><oneToOneMappings>"
 			      "<add userName=\"alice\" enabled=\"false\" certificate=\"%s\" />"
 			      "</oneToOneMappings><manyToOneMappings>%s</manyToOneMappings>"
 			      "</" SEC ">", b64, m);
@@ -323,7 +308,7 @@ START_TEST(test_m2o_one_to_one_off_many_to_one_applies)
 {
 	X509 *x = staff();
 	char *b64 = testcert_b64(x);
-	char *doc = xasprintf("<" SEC " enabled=\"true\" oneToOneCertificateMappingsEnabled=\"false\">"
+	char *doc = unit_asprintf("<" SEC " enabled=\"true\" oneToOneCertificateMappingsEnabled=\"false\">"
 			      "<oneToOneMappings><add userName=\"alice\" certificate=\"%s\" />"
 			      "</oneToOneMappings><manyToOneMappings>%s</manyToOneMappings>"
 			      "</" SEC ">", b64,
@@ -341,12 +326,12 @@ START_TEST(test_m2o_needs_section_and_m2o_enabled)
 {
 	X509 *x = staff();
 	const char *m = MAP("all", "userName=\"staff\"", RULE("Subject", "OU", "Staff"));
-	char *off = xasprintf("<" SEC " enabled=\"false\"><manyToOneMappings>%s"
+	char *off = unit_asprintf("<" SEC " enabled=\"false\"><manyToOneMappings>%s"
 			      "</manyToOneMappings></" SEC ">", m);
-	char *dflt = xasprintf("<" SEC "><manyToOneMappings>%s</manyToOneMappings></" SEC ">", m);
+	char *dflt = unit_asprintf("<" SEC "><manyToOneMappings>%s</manyToOneMappings></" SEC ">", m);
 	char *m2o_off = section("manyToOneCertificateMappingsEnabled=\"false\"", m);
 	/* Switched off at the top, on again at the location; and the other way. */
-	char *levels = xasprintf("<configuration>" AUTH_OPEN "<" SEC " enabled=\"true\" "
+	char *levels = unit_asprintf("<configuration>" AUTH_OPEN "<" SEC " enabled=\"true\" "
 				 "manyToOneCertificateMappingsEnabled=\"False\"><manyToOneMappings>%s"
 				 "</manyToOneMappings></" SEC ">" AUTH_CLOSE
 				 "<location path=\"on\">" AUTH_OPEN "<" SEC " "

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <iconv.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include <openssl/x509.h>
 
 #include "mapfile.h"
+#include "mapfile_model.h"
 #include "testcert.h"
 #include "unit.h"
 
@@ -70,20 +70,6 @@ static void cands_free(struct cands *cs)
 		free(cs->der[i]);
 		free(cs->b64[i]);
 	}
-}
-
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	ck_assert_int_ge(n, 0);
-	return s;
 }
 
 /* N copies of C. */
@@ -289,7 +275,7 @@ START_TEST(test_accept_full_configuration)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf(
+	doc = unit_asprintf(
 		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<!-- applicationHost.config -->\n"
 		"<configuration>\n"
@@ -346,7 +332,7 @@ START_TEST(test_accept_bare_section)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf(SEC_ONE("alice"), cs.b64[0]);
+	doc = unit_asprintf(SEC_ONE("alice"), cs.b64[0]);
 	mf = parse_ok(doc, &cs.p);
 	expect_user(mf, "", 0, "alice", 3);
 	expect_user(mf, "Default Web Site/app", 0, "alice", 3);
@@ -363,7 +349,7 @@ START_TEST(test_accept_section_top_level_and_in_location)
 	char *doc;
 
 	cands_make(&cs, 2);
-	doc = xasprintf("<configuration>\n"			/* 1 */
+	doc = unit_asprintf("<configuration>\n"			/* 1 */
 			AUTH_OPEN				/* 2-4 */
 			SEC_ONE("alice")			/* 5-9, add on 7 */
 			AUTH_CLOSE				/* 10-12 */
@@ -391,7 +377,7 @@ START_TEST(test_accept_other_elements_ignored)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf(
+	doc = unit_asprintf(
 		"<configuration xmlns=\"http://schemas.microsoft.com/.NetConfiguration/v2.0\">\n"
 		"<appSettings>free text here<add key=\"k\" value=\"v\" /></appSettings>\n"
 		"<system.web><authentication mode=\"Windows\"><forms><remove x=\"1\" /></forms>"
@@ -431,7 +417,7 @@ START_TEST(test_accept_utf8_bom)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf("\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" SEC_ONE("alice"),
+	doc = unit_asprintf("\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" SEC_ONE("alice"),
 			cs.b64[0]);
 	mf = parse_ok(doc, &cs.p);
 	expect_user(mf, "", 0, "alice", 4);
@@ -450,7 +436,7 @@ static void check_utf16(const char *to, const char *bom)
 	size_t len;
 
 	cands_make(&cs, 1);
-	text = xasprintf("<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n" SEC_ONE("jos\xc3\xa9"),
+	text = unit_asprintf("<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n" SEC_ONE("jos\xc3\xa9"),
 			 cs.b64[0]);
 	doc = recode(text, to, bom, 2, &len);
 	mf = parse_ok_len(doc, len, &cs.p);
@@ -480,7 +466,7 @@ START_TEST(test_accept_iso_8859_1_declared)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n" SEC_ONE("jos\xe9"),
+	doc = unit_asprintf("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n" SEC_ONE("jos\xe9"),
 			cs.b64[0]);
 	mf = parse_ok(doc, &cs.p);
 	expect_user(mf, "", 0, "jos\xc3\xa9", 4);
@@ -497,7 +483,7 @@ START_TEST(test_accept_us_ascii_declared)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf("<?xml version=\"1.0\" encoding=\"US-ASCII\"?>\n" SEC_ONE("alice"),
+	doc = unit_asprintf("<?xml version=\"1.0\" encoding=\"US-ASCII\"?>\n" SEC_ONE("alice"),
 			cs.b64[0]);
 	mf = parse_ok(doc, &cs.p);
 	expect_user(mf, "", 0, "alice", 4);
@@ -514,7 +500,7 @@ START_TEST(test_accept_crlf)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf("<?xml version=\"1.0\"?>\r\n<" SEC " enabled=\"true\">\r\n"
+	doc = unit_asprintf("<?xml version=\"1.0\"?>\r\n<" SEC " enabled=\"true\">\r\n"
 			"<oneToOneMappings>\r\n\r\n"
 			"<add userName=\"alice\" certificate=\"%s\" />\r\n"
 			"</oneToOneMappings>\r\n</" SEC ">\r\n", cs.b64[0]);
@@ -536,7 +522,7 @@ START_TEST(test_accept_comments_anywhere)
 	char *doc;
 
 	cands_make(&cs, 2);
-	doc = xasprintf("<?xml version=\"1.0\"?>\n"
+	doc = unit_asprintf("<?xml version=\"1.0\"?>\n"
 			"<!-- before the root -->\n"
 			"<" SEC " enabled=\"true\"><!-- in the section -->\n"
 			"<oneToOneMappings>\n"
@@ -562,7 +548,7 @@ START_TEST(test_accept_single_quoted_attributes)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf("<" SEC " enabled='true'>\n<oneToOneMappings>\n"
+	doc = unit_asprintf("<" SEC " enabled='true'>\n<oneToOneMappings>\n"
 			"<add userName='al\"ice' enabled='true' certificate='%s' />\n"
 			"</oneToOneMappings>\n</" SEC ">\n", cs.b64[0]);
 	mf = parse_ok(doc, &cs.p);
@@ -581,9 +567,9 @@ START_TEST(test_accept_character_references)
 
 	cands_make(&cs, 1);
 	/* The base64 cut in five with &#10; &#13; &#9; &#32; &#x20; between the parts. */
-	c = xasprintf("%.20s&#10;%.20s&#13;%.20s&#9;%.20s&#32;&#x20;%s", cs.b64[0],
+	c = unit_asprintf("%.20s&#10;%.20s&#13;%.20s&#9;%.20s&#32;&#x20;%s", cs.b64[0],
 		      cs.b64[0] + 20, cs.b64[0] + 40, cs.b64[0] + 60, cs.b64[0] + 80);
-	doc = xasprintf("<" SEC " enabled=\"&#116;rue\">\n<oneToOneMappings>\n"
+	doc = unit_asprintf("<" SEC " enabled=\"&#116;rue\">\n<oneToOneMappings>\n"
 			"<add userName=\"&#x41;l&amp;ice&lt;&gt;&quot;&apos;\"\n"
 			"     certificate=\"%s\" />\n"
 			"</oneToOneMappings>\n</" SEC ">\n", c);
@@ -631,7 +617,7 @@ START_TEST(test_accept_attributes_on_several_lines)
 
 	cands_make(&cs, 1);
 	/* The base64 itself is cut over two lines, indented: literal whitespace. */
-	doc = xasprintf("<" SEC "\n   enabled=\"true\"\n   logonMethod=\"ClearText\">\n"
+	doc = unit_asprintf("<" SEC "\n   enabled=\"true\"\n   logonMethod=\"ClearText\">\n"
 			"   <oneToOneMappings>\n"
 			"      <add\n         enabled=\"true\"\n         userName=\"alice\"\n"
 			"         certificate=\"%.64s\n\t\t%s\"\n      />\n"
@@ -651,7 +637,7 @@ START_TEST(test_accept_lock_attributes_ignored)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf("<configuration>\n"
+	doc = unit_asprintf("<configuration>\n"
 			"<location path=\"Site\" overrideMode=\"Allow\" allowOverride=\"true\" "
 			"inheritInChildApplications=\"false\">\n"
 			AUTH_OPEN
@@ -690,7 +676,7 @@ START_TEST(test_accept_many_to_one_parsed)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf("<" SEC " enabled=\"true\" manyToOneCertificateMappingsEnabled=\"false\">\n"
+	doc = unit_asprintf("<" SEC " enabled=\"true\" manyToOneCertificateMappingsEnabled=\"false\">\n"
 			"<manyToOneMappings>\n"
 			"<clear />\n"
 			"<add name=\"My 1st  Mapping\" description=\"d\" enabled=\"true\" "
@@ -837,7 +823,7 @@ START_TEST(test_refuse_unknown_element_in_section)
 	/* A long name does not overflow the reason. */
 	{
 		char *name = repeat('x', 5000);
-		char *doc = xasprintf("<" SEC ">\n<%s />\n</" SEC ">\n", name);
+		char *doc = unit_asprintf("<" SEC ">\n<%s />\n</" SEC ">\n", name);
 		struct mapfile_error e;
 
 		expect_invalid(doc, NULL, 2, "xxxx", &e);
@@ -936,7 +922,7 @@ START_TEST(test_boolean_true_false_any_case)
 
 	for (size_t a = 0; a < 3; a++) {
 		for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
-			doc = xasprintf("<" SEC "\n%s=\"%s\" />\n", attrs[a], bad[b]);
+			doc = unit_asprintf("<" SEC "\n%s=\"%s\" />\n", attrs[a], bad[b]);
 			expect_invalid(doc, NULL, 1, attrs[a], NULL);
 			free(doc);
 		}
@@ -953,7 +939,7 @@ START_TEST(test_boolean_true_false_any_case)
 
 	/* "TRUE" and "False" are booleans, with their meaning. */
 	cands_make(&cs, 2);
-	doc = xasprintf("<" SEC " enabled=\"TRUE\" oneToOneCertificateMappingsEnabled=\"tRuE\" "
+	doc = unit_asprintf("<" SEC " enabled=\"TRUE\" oneToOneCertificateMappingsEnabled=\"tRuE\" "
 			"manyToOneCertificateMappingsEnabled=\"False\">\n<oneToOneMappings>\n"
 			"<add userName=\"alice\" enabled=\"True\" certificate=\"%s\" />\n"
 			"<add userName=\"bob\" enabled=\"FALSE\" certificate=\"%s\" />\n"
@@ -965,7 +951,7 @@ START_TEST(test_boolean_true_false_any_case)
 	ck_assert_int_eq(ans.entry->enabled, 0);
 	mapfile_free(mf);
 	free(doc);
-	doc = xasprintf("<" SEC " enabled=\"False\">\n<oneToOneMappings>\n"
+	doc = unit_asprintf("<" SEC " enabled=\"False\">\n<oneToOneMappings>\n"
 			"<add userName=\"alice\" certificate=\"%s\" />\n"
 			"</oneToOneMappings>\n</" SEC ">\n", cs.b64[0]);
 	mf = parse_ok(doc, &cs.p);
@@ -985,12 +971,12 @@ START_TEST(test_enum_logon_method_names_without_case)
 	char *doc;
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		doc = xasprintf("<" SEC " logonMethod=\"%s\" />\n", good[i]);
+		doc = unit_asprintf("<" SEC " logonMethod=\"%s\" />\n", good[i]);
 		ck_assert_msg(parse_status(doc) == MAPFILE_OK, "logonMethod %s refused", good[i]);
 		free(doc);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		doc = xasprintf("<" SEC "\n logonMethod=\"%s\" />\n", bad[i]);
+		doc = unit_asprintf("<" SEC "\n logonMethod=\"%s\" />\n", bad[i]);
 		expect_invalid(doc, NULL, 1, "logonMethod", NULL);
 		free(doc);
 	}
@@ -1000,7 +986,7 @@ END_TEST
 /* A many-to-one <add> with attributes M and one rule with attributes R. */
 static char *m2o_doc(const char *m, const char *r)
 {
-	return xasprintf("<" SEC ">\n<manyToOneMappings>\n<add %s>\n<rules>\n<add %s />\n</rules>\n"
+	return unit_asprintf("<" SEC ">\n<manyToOneMappings>\n<add %s>\n<rules>\n<add %s />\n</rules>\n"
 			 "</add>\n</manyToOneMappings>\n</" SEC ">\n", m, r);
 }
 
@@ -1015,12 +1001,12 @@ START_TEST(test_enum_permission_mode_and_certificate_field)
 	char *m, *r, *doc;
 
 	for (size_t i = 0; i < 3; i++) {
-		m = xasprintf("name=\"m\" permissionMode=\"%s\"", pm_good[i]);
+		m = unit_asprintf("name=\"m\" permissionMode=\"%s\"", pm_good[i]);
 		doc = m2o_doc(m, RULE_OK);
 		ck_assert_msg(parse_status(doc) == MAPFILE_OK, "permissionMode %s", pm_good[i]);
 		free(doc);
 		free(m);
-		r = xasprintf("certificateField=\"%s\" certificateSubField=\"CN\" "
+		r = unit_asprintf("certificateField=\"%s\" certificateSubField=\"CN\" "
 			      "matchCriteria=\"x\"", cf_good[i]);
 		doc = m2o_doc("name=\"m\"", r);
 		ck_assert_msg(parse_status(doc) == MAPFILE_OK, "certificateField %s", cf_good[i]);
@@ -1028,12 +1014,12 @@ START_TEST(test_enum_permission_mode_and_certificate_field)
 		free(r);
 	}
 	for (size_t i = 0; i < 4; i++) {
-		m = xasprintf("name=\"m\" permissionMode=\"%s\"", pm_bad[i]);
+		m = unit_asprintf("name=\"m\" permissionMode=\"%s\"", pm_bad[i]);
 		doc = m2o_doc(m, RULE_OK);
 		expect_invalid(doc, NULL, 3, "permissionMode", NULL);
 		free(doc);
 		free(m);
-		r = xasprintf("certificateField=\"%s\" certificateSubField=\"CN\" "
+		r = unit_asprintf("certificateField=\"%s\" certificateSubField=\"CN\" "
 			      "matchCriteria=\"x\"", cf_bad[i]);
 		doc = m2o_doc("name=\"m\"", r);
 		expect_invalid(doc, NULL, 5, "certificateField", NULL);
@@ -1109,7 +1095,7 @@ END_TEST
 /* A many-to-one mapping holding rules R1 then R2. */
 static char *rules_doc(const char *r1, const char *r2)
 {
-	return xasprintf("<" SEC ">\n<manyToOneMappings>\n<add name=\"m\">\n<rules>\n"
+	return unit_asprintf("<" SEC ">\n<manyToOneMappings>\n<add name=\"m\">\n<rules>\n"
 			 "<add %s />\n<add %s />\n</rules>\n</add>\n</manyToOneMappings>\n"
 			 "</" SEC ">\n", r1, r2);
 }
@@ -1288,7 +1274,7 @@ START_TEST(test_locations_without_section_do_not_count)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf("<configuration>\n"
+	doc = unit_asprintf("<configuration>\n"
 			"<location path=\"a\"><system.webServer><security>"
 			"<access sslFlags=\"Ssl\" />"
 			"</security></system.webServer></location>\n"
@@ -1315,7 +1301,7 @@ static void check_top_level_alias(const char *locattr)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf("<configuration>\n<location%s>\n" AUTH_OPEN SEC_ONE("alice") LOC_CLOSE
+	doc = unit_asprintf("<configuration>\n<location%s>\n" AUTH_OPEN SEC_ONE("alice") LOC_CLOSE
 			"</configuration>\n", locattr, cs.b64[0]);
 	mf = parse_ok(doc, &cs.p);
 	expect_user(mf, "", 0, "alice", 8);
@@ -1341,7 +1327,7 @@ START_TEST(test_level_segments_compared_without_case)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf("<configuration>\n" LOC_OPEN("Default Web Site/App") SEC_ONE("alice")
+	doc = unit_asprintf("<configuration>\n" LOC_OPEN("Default Web Site/App") SEC_ONE("alice")
 			LOC_CLOSE "</configuration>\n", cs.b64[0]);
 	mf = parse_ok(doc, &cs.p);
 	expect_user(mf, "default web site/APP", 0, "alice", 8);
@@ -1362,7 +1348,7 @@ START_TEST(test_level_applies_to_whole_segments)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf("<configuration>\n" LOC_OPEN("a/b") SEC_ONE("alice") LOC_CLOSE
+	doc = unit_asprintf("<configuration>\n" LOC_OPEN("a/b") SEC_ONE("alice") LOC_CLOSE
 			"</configuration>\n", cs.b64[0]);
 	mf = parse_ok(doc, &cs.p);
 	expect_user(mf, "a/b", 0, "alice", 8);
@@ -1387,7 +1373,7 @@ START_TEST(test_level_order_by_segments_not_document)
 	char *doc;
 
 	cands_make(&cs, 3);
-	doc = xasprintf("<configuration>\n"
+	doc = unit_asprintf("<configuration>\n"
 			LOC_OPEN("a/b")					/* 2-5 */
 			"<" SEC " defaultLogonDomain=\"AB\">\n"		/* 6 */
 			"<oneToOneMappings>\n<clear />\n"		/* 7-8 */
@@ -1469,7 +1455,7 @@ START_TEST(test_level_clear_drops_inherited_and_earlier)
 	char *doc;
 
 	cands_make(&cs, 3);
-	doc = xasprintf("<configuration>\n"
+	doc = unit_asprintf("<configuration>\n"
 			AUTH_OPEN SEC_ONE("alice")			/* 2-9, add on 7 */
 			AUTH_CLOSE					/* 10-12 */
 			LOC_OPEN("a")					/* 13-16 */
@@ -1501,7 +1487,7 @@ START_TEST(test_level_inherited_disabled_child_enabled)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf("<configuration>\n"
+	doc = unit_asprintf("<configuration>\n"
 			AUTH_OPEN "<" SEC " enabled=\"false\">\n<oneToOneMappings>\n"	/* 2-6 */
 			"<add userName=\"alice\" certificate=\"%s\" />\n"		/* 7 */
 			"</oneToOneMappings>\n</" SEC ">\n" AUTH_CLOSE
@@ -1516,7 +1502,7 @@ START_TEST(test_level_inherited_disabled_child_enabled)
 	mapfile_free(mf);
 	free(doc);
 	/* And the other way: enabled above, disabled below. */
-	doc = xasprintf("<configuration>\n" AUTH_OPEN SEC_ONE("alice") AUTH_CLOSE
+	doc = unit_asprintf("<configuration>\n" AUTH_OPEN SEC_ONE("alice") AUTH_CLOSE
 			LOC_OPEN("svc") "<" SEC " enabled=\"false\" />\n" LOC_CLOSE
 			"</configuration>\n", cs.b64[0]);
 	mf = parse_ok(doc, &cs.p);
@@ -1537,7 +1523,7 @@ START_TEST(test_level_sibling_locations_independent)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf("<configuration>\n"
+	doc = unit_asprintf("<configuration>\n"
 			LOC_OPEN("a") SEC_ONE("alice") LOC_CLOSE	/* add on 8 */
 			LOC_OPEN("b") SEC_ONE("bob") LOC_CLOSE		/* add on 21 */
 			"</configuration>\n", cs.b64[0], cs.b64[0]);
@@ -1583,10 +1569,10 @@ START_TEST(test_match_whitespace_removed)
 	char *doc, *c;
 
 	cands_make(&cs, 1);
-	c = xasprintf(" %.10s %.10s\t%.10s\n%.10s&#13;&#10;%.10s&#10;\t%.10s&#13;%s \t\n",
+	c = unit_asprintf(" %.10s %.10s\t%.10s\n%.10s&#13;&#10;%.10s&#10;\t%.10s&#13;%s \t\n",
 		      cs.b64[0], cs.b64[0] + 10, cs.b64[0] + 20, cs.b64[0] + 30, cs.b64[0] + 40,
 		      cs.b64[0] + 50, cs.b64[0] + 60);
-	doc = xasprintf("<" SEC " enabled=\"true\">\n<oneToOneMappings>\n"
+	doc = unit_asprintf("<" SEC " enabled=\"true\">\n<oneToOneMappings>\n"
 			"<add userName=\"alice\" certificate=\"%s\" />\n"
 			"</oneToOneMappings>\n</" SEC ">\n", c);
 	mf = parse_ok(doc, &cs.p);
@@ -1605,7 +1591,7 @@ START_TEST(test_match_user_name_verbatim)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf("<" SEC " enabled=\"true\">\n<oneToOneMappings>\n"
+	doc = unit_asprintf("<" SEC " enabled=\"true\">\n<oneToOneMappings>\n"
 			"<add userName=\" EXAMPLE\\Alice&#9;&amp;Co \" certificate=\"%s\" />\n"
 			"</oneToOneMappings>\n</" SEC ">\n", cs.b64[0]);
 	mf = parse_ok(doc, &cs.p);
@@ -1674,14 +1660,14 @@ START_TEST(test_match_dead_entries_never_match)
 	for (size_t i = 0; i < 32; i++)
 		snprintf(sha256hex + 2 * i, 3, "%02x", sha256[i]);
 
-	pem = xasprintf("-----BEGIN CERTIFICATE-----&#10;%s&#10;-----END CERTIFICATE-----",
+	pem = unit_asprintf("-----BEGIN CERTIFICATE-----&#10;%s&#10;-----END CERTIFICATE-----",
 			cs.b64[0]);
 	url = strdup(cs.b64[0]);
 	ck_assert_ptr_nonnull(url);
 	ck_assert_msg(strpbrk(url, "+/") != NULL, "the base64 has no '+' or '/'");
 	for (char *p = url; *p != '\0'; p++)
 		*p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
-	lost = xasprintf("%.100s%s", cs.b64[0], cs.b64[0] + 101);
+	lost = unit_asprintf("%.100s%s", cs.b64[0], cs.b64[0] + 101);
 	eqmid = strdup(cs.b64[0]);
 	ck_assert_ptr_nonnull(eqmid);
 	eqmid[8] = '=';
@@ -1695,7 +1681,7 @@ START_TEST(test_match_dead_entries_never_match)
 	bits[n] = b64_digits[(strchr(b64_digits, bits[n]) - b64_digits) | 1];
 	ck_assert_str_ne(bits, cs.b64[1]);
 
-	doc = xasprintf("<" SEC " enabled=\"true\">\n<oneToOneMappings>\n"
+	doc = unit_asprintf("<" SEC " enabled=\"true\">\n<oneToOneMappings>\n"
 			"<add userName=\"empty\" certificate=\"\" />\n"		/* 3 */
 			"<add userName=\"pem\" certificate=\"%s\" />\n"		/* 4 */
 			"<add userName=\"url\" certificate=\"%s\" />\n"		/* 5 */
@@ -1746,7 +1732,7 @@ START_TEST(test_match_dead_placeholders_are_text)
 	struct seen seen;
 
 	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
-		char *doc = xasprintf("<" SEC " enabled=\"true\"><oneToOneMappings>"
+		char *doc = unit_asprintf("<" SEC " enabled=\"true\"><oneToOneMappings>"
 				      "<add userName=\"u\" certificate=\"%s\" /></oneToOneMappings>"
 				      "</" SEC ">", text[i]);
 		struct mapfile *mf = parse_ok(doc, &p);
@@ -1791,7 +1777,7 @@ static void check_whitespace_variants(const struct mapfile_params *p, const char
 	char *pad1 = repeat('\n', 20), *pad2 = repeat('\n', 17);
 	char *doc;
 
-	doc = xasprintf("<" SEC " enabled=\"true\">\n<oneToOneMappings>\n%s"
+	doc = unit_asprintf("<" SEC " enabled=\"true\">\n<oneToOneMappings>\n%s"
 			"<add userName=\"alice\" certificate=\"%s\" />\n%s"
 			"<add userName=\"bob\" certificate=\"%.64s\n  %s\" />\n"
 			"</oneToOneMappings>\n</" SEC ">\n", pad1, b64, pad2, b64, b64 + 64);
@@ -1821,7 +1807,7 @@ START_TEST(test_match_whitespace_variant_inherited_invalid)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf("<configuration>\n" AUTH_OPEN SEC_ONE("alice") AUTH_CLOSE	/* add 7 */
+	doc = unit_asprintf("<configuration>\n" AUTH_OPEN SEC_ONE("alice") AUTH_CLOSE	/* add 7 */
 			LOC_OPEN("a") "<" SEC ">\n<oneToOneMappings>\n"
 			"<add userName=\"bob\" certificate=\" %s\" />\n"		/* 19 */
 			"</oneToOneMappings>\n</" SEC ">\n" LOC_CLOSE "</configuration>\n",
@@ -1843,7 +1829,7 @@ START_TEST(test_duplicate_same_level_iis_wording)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf("<" SEC " enabled=\"true\">\n<oneToOneMappings>\n"
+	doc = unit_asprintf("<" SEC " enabled=\"true\">\n<oneToOneMappings>\n"
 			"<add userName=\"alice\" certificate=\"%1$s\" />\n"
 			"<add userName=\"bob\" enabled=\"false\" certificate=\"%1$s\" />\n"
 			"</oneToOneMappings>\n</" SEC ">\n", cs.b64[0]);
@@ -1863,6 +1849,65 @@ START_TEST(test_duplicate_same_level_iis_wording)
 }
 END_TEST
 
+/* The 128-bit keys of the values are not cryptographic: equal keys only
+ * suggest a duplicate, and the values decide (a certificate crafted to
+ * collide with another's key must not make the file invalid). */
+START_TEST(test_duplicate_confirmed_by_values)
+{
+	struct cands cs;
+	struct mapfile_params none = { 0 };
+	struct mapfile_error err;
+	struct mf_parse_args a;
+	struct mapfile *mf = NULL;
+	const struct mf_suspect both = { 0, 1 };
+	char *doc;
+
+	ck_assert_int_eq(mf_values_same("MIIBx", "MIIBx"), MF_SAME_VALUE);
+	ck_assert_int_eq(mf_values_same("MII Bx", "M\r\nIIB\tx "), MF_SAME_CERTIFICATE);
+	ck_assert_int_eq(mf_values_same("MIIBx", "MIIBy"), MF_DIFFERENT);
+	ck_assert_int_eq(mf_values_same("MIIBx", "MIIBxy"), MF_DIFFERENT);
+	ck_assert_int_eq(mf_values_same("", " "), MF_SAME_CERTIFICATE);
+
+	/* A forced collision: two different certificates taken as suspects are
+	 * read again from the document and found different. */
+	cands_make(&cs, 2);
+	doc = unit_asprintf("<" SEC " enabled=\"true\">\n<oneToOneMappings>\n"
+			"<add userName=\"alice\" certificate=\"%s\" />\n"
+			"<add userName=\"bob\" certificate=\"%s\" />\n"
+			"</oneToOneMappings>\n</" SEC ">\n", cs.b64[0], cs.b64[1]);
+	ck_assert_int_eq(mapfile_parse_buffer(doc, strlen(doc), &none, &mf, &err), MAPFILE_OK);
+	memset(&a, 0, sizeof(a));
+	a.params = &none;
+	a.fd = -1;
+	a.buf = doc;
+	a.len = strlen(doc);
+	a.max_size = MAPFILE_DEFAULT_MAX_SIZE;
+	ck_assert_int_eq(mf_confirm_o2o(mf, &a, &both, 1, 0, &err), MAPFILE_OK);
+	/* ... unless the walk gave up on too many of them. */
+	ck_assert_int_eq(mf_confirm_o2o(mf, &a, &both, 1, 1, &err), MAPFILE_INVALID);
+	ck_assert_msg(strstr(err.reason, "share their keys") != NULL, "reason: %s", err.reason);
+	mapfile_free(mf);
+	free(doc);
+
+	/* One certificate at two locations that never meet: a valid file, whose
+	 * two entries the confirmation calls one certificate. */
+	doc = unit_asprintf("<configuration>\n" LOC_OPEN("a") SEC_ONE("alice") LOC_CLOSE	/* add 8 */
+			LOC_OPEN("b") SEC_ONE("bob") LOC_CLOSE "</configuration>\n",	/* add 21 */
+			cs.b64[0], cs.b64[0]);
+	ck_assert_int_eq(mapfile_parse_buffer(doc, strlen(doc), &none, &mf, &err), MAPFILE_OK);
+	a.buf = doc;
+	a.len = strlen(doc);
+	ck_assert_int_eq(mf_confirm_o2o(mf, &a, &both, 1, 0, &err), MAPFILE_INVALID);
+	ck_assert_msg(strstr(err.reason, IIS_DUP "MII") != NULL, "reason: %s", err.reason);
+	ck_assert_msg(strstr(err.reason, "first added at line 8") != NULL, "reason: %s",
+		      err.reason);
+	ck_assert_uint_eq(err.line, 21);
+	mapfile_free(mf);
+	free(doc);
+	cands_free(&cs);
+}
+END_TEST
+
 START_TEST(test_duplicate_inherited_invalid)
 {
 	struct cands cs;
@@ -1870,14 +1915,14 @@ START_TEST(test_duplicate_inherited_invalid)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf("<configuration>\n" AUTH_OPEN SEC_ONE("alice") AUTH_CLOSE	/* add 7 */
+	doc = unit_asprintf("<configuration>\n" AUTH_OPEN SEC_ONE("alice") AUTH_CLOSE	/* add 7 */
 			LOC_OPEN("a/b") SEC_ONE("bob") LOC_CLOSE			/* add 19 */
 			"</configuration>\n", cs.b64[0], cs.b64[0]);
 	expect_invalid(doc, &cs.p, 19, NULL, &err);
 	ck_assert_msg(strstr(err.reason, IIS_DUP) != NULL, "reason: %s", err.reason);
 	free(doc);
 	/* The deeper level comes first in the document: its <add> is the duplicate. */
-	doc = xasprintf("<configuration>\n" LOC_OPEN("a") SEC_ONE("bob") LOC_CLOSE	/* add 8 */
+	doc = unit_asprintf("<configuration>\n" LOC_OPEN("a") SEC_ONE("bob") LOC_CLOSE	/* add 8 */
 			AUTH_OPEN SEC_ONE("alice") AUTH_CLOSE				/* add 20 */
 			"</configuration>\n", cs.b64[0], cs.b64[0]);
 	expect_invalid(doc, &cs.p, 8, NULL, &err);
@@ -1885,7 +1930,7 @@ START_TEST(test_duplicate_inherited_invalid)
 	free(doc);
 	/* A <clear/> at "a" reaches "a/b" but not "ab" or "a b", which still
 	 * inherit the top level's entry. */
-	doc = xasprintf("<configuration>\n" AUTH_OPEN SEC_ONE("alice") AUTH_CLOSE	/* add 7 */
+	doc = unit_asprintf("<configuration>\n" AUTH_OPEN SEC_ONE("alice") AUTH_CLOSE	/* add 7 */
 			LOC_OPEN("a") "<" SEC ">\n<oneToOneMappings>\n<clear />\n"	/* 13-19 */
 			"</oneToOneMappings>\n</" SEC ">\n" LOC_CLOSE		/* 20-25 */
 			LOC_OPEN("a/b") SEC_ONE("bob") LOC_CLOSE			/* add 32 */
@@ -1894,7 +1939,7 @@ START_TEST(test_duplicate_inherited_invalid)
 	expect_invalid(doc, &cs.p, 45, NULL, &err);
 	ck_assert_msg(strstr(err.reason, IIS_DUP) != NULL, "reason: %s", err.reason);
 	free(doc);
-	doc = xasprintf("<configuration>\n" LOC_OPEN("a b") SEC_ONE("carol") LOC_CLOSE	/* add 8 */
+	doc = unit_asprintf("<configuration>\n" LOC_OPEN("a b") SEC_ONE("carol") LOC_CLOSE	/* add 8 */
 			LOC_OPEN("A/B") SEC_ONE("bob") LOC_CLOSE			/* add 21 */
 			LOC_OPEN("a") "<" SEC ">\n<oneToOneMappings>\n<clear />\n"
 			"</oneToOneMappings>\n</" SEC ">\n" LOC_CLOSE
@@ -1914,7 +1959,7 @@ START_TEST(test_duplicate_after_clear_valid)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf("<configuration>\n" AUTH_OPEN SEC_ONE("alice") AUTH_CLOSE	/* add 7 */
+	doc = unit_asprintf("<configuration>\n" AUTH_OPEN SEC_ONE("alice") AUTH_CLOSE	/* add 7 */
 			LOC_OPEN("a") "<" SEC ">\n<oneToOneMappings>\n<clear />\n"
 			"<add userName=\"bob\" certificate=\"%s\" />\n"		/* 20 */
 			"</oneToOneMappings>\n</" SEC ">\n" LOC_CLOSE "</configuration>\n",
@@ -1926,7 +1971,7 @@ START_TEST(test_duplicate_after_clear_valid)
 	free(doc);
 	/* Cleared at an intermediate level: the deeper level may add it again,
 	 * whatever the order of the levels in the document. */
-	doc = xasprintf("<configuration>\n" LOC_OPEN("a/b") SEC_ONE("bob") LOC_CLOSE	/* add 8 */
+	doc = unit_asprintf("<configuration>\n" LOC_OPEN("a/b") SEC_ONE("bob") LOC_CLOSE	/* add 8 */
 			LOC_OPEN("A") "<" SEC ">\n<oneToOneMappings>\n<clear />\n"
 			"</oneToOneMappings>\n</" SEC ">\n" LOC_CLOSE
 			AUTH_OPEN SEC_ONE("alice") AUTH_CLOSE				/* add 33 */
@@ -1938,7 +1983,7 @@ START_TEST(test_duplicate_after_clear_valid)
 	mapfile_free(mf);
 	free(doc);
 	/* Same level: add, clear, add again. */
-	doc = xasprintf("<" SEC " enabled=\"true\">\n<oneToOneMappings>\n"
+	doc = unit_asprintf("<" SEC " enabled=\"true\">\n<oneToOneMappings>\n"
 			"<add userName=\"alice\" certificate=\"%1$s\" />\n<clear />\n"
 			"<add userName=\"bob\" certificate=\"%1$s\" />\n"
 			"</oneToOneMappings>\n</" SEC ">\n", cs.b64[0]);
@@ -1979,7 +2024,7 @@ START_TEST(test_nothing_maps_section_enabled_absent)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf(NM_DOC("", " userName=\"alice\""), cs.b64[0]);
+	doc = unit_asprintf(NM_DOC("", " userName=\"alice\""), cs.b64[0]);
 	mf = check_nothing_maps(doc, &cs, &ans);
 	ck_assert_int_eq(ans.section_enabled, 0);
 	ck_assert_int_eq(ans.one_to_one_enabled, 1);
@@ -1998,7 +2043,7 @@ START_TEST(test_nothing_maps_section_disabled)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf(NM_DOC(" enabled=\"false\"", " userName=\"alice\""), cs.b64[0]);
+	doc = unit_asprintf(NM_DOC(" enabled=\"false\"", " userName=\"alice\""), cs.b64[0]);
 	mf = check_nothing_maps(doc, &cs, &ans);
 	ck_assert_int_eq(ans.section_enabled, 0);
 	mapfile_free(mf);
@@ -2014,7 +2059,7 @@ START_TEST(test_nothing_maps_one_to_one_disabled)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf(NM_DOC(" enabled=\"true\" oneToOneCertificateMappingsEnabled=\"false\"",
+	doc = unit_asprintf(NM_DOC(" enabled=\"true\" oneToOneCertificateMappingsEnabled=\"false\"",
 			       " userName=\"alice\""), cs.b64[0]);
 	mf = check_nothing_maps(doc, &cs, &ans);
 	ck_assert_int_eq(ans.section_enabled, 1);
@@ -2032,7 +2077,7 @@ START_TEST(test_nothing_maps_entry_disabled)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf(NM_DOC(" enabled=\"true\"", " userName=\"alice\" enabled=\"false\""),
+	doc = unit_asprintf(NM_DOC(" enabled=\"true\"", " userName=\"alice\" enabled=\"false\""),
 			cs.b64[0]);
 	mf = check_nothing_maps(doc, &cs, &ans);
 	ck_assert_int_eq(ans.section_enabled, 1);
@@ -2051,7 +2096,7 @@ START_TEST(test_nothing_maps_user_name_missing)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf(NM_DOC(" enabled=\"true\"", ""), cs.b64[0]);
+	doc = unit_asprintf(NM_DOC(" enabled=\"true\"", ""), cs.b64[0]);
 	mf = check_nothing_maps(doc, &cs, &ans);
 	ck_assert_int_eq(ans.entry->enabled, 1);
 	ck_assert_ptr_null(ans.entry->user_name);
@@ -2068,7 +2113,7 @@ START_TEST(test_nothing_maps_user_name_empty)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf(NM_DOC(" enabled=\"true\"", " userName=\"\""), cs.b64[0]);
+	doc = unit_asprintf(NM_DOC(" enabled=\"true\"", " userName=\"\""), cs.b64[0]);
 	mf = check_nothing_maps(doc, &cs, &ans);
 	ck_assert_int_eq(ans.entry->enabled, 1);
 	mapfile_free(mf);
@@ -2138,7 +2183,7 @@ START_TEST(test_password_recorded_not_exposed)
 	char *doc;
 
 	cands_make(&cs, 3);
-	doc = xasprintf("<" SEC " enabled=\"true\">\n<oneToOneMappings>\n"
+	doc = unit_asprintf("<" SEC " enabled=\"true\">\n<oneToOneMappings>\n"
 			"<add userName=\"a\" password=\"[enc:IISCngProvider:QUJD:enc]\" "
 			"certificate=\"%s\" />\n"
 			"<add userName=\"b\" password=\"hunter2\" certificate=\"%s\" />\n"
@@ -2168,7 +2213,7 @@ START_TEST(test_keep_all_walks_every_entry)
 
 	cands_make(&cs, 2);
 	cs.p.keep_all = 1;
-	doc = xasprintf("<configuration>\n" AUTH_OPEN SEC_ONE("alice") AUTH_CLOSE	/* add 7 */
+	doc = unit_asprintf("<configuration>\n" AUTH_OPEN SEC_ONE("alice") AUTH_CLOSE	/* add 7 */
 			LOC_OPEN("Site/App") "<" SEC ">\n<oneToOneMappings>\n"
 			"<add userName=\"bob\" enabled=\"false\" certificate=\"%.30s\n %s\" />\n"
 			"</oneToOneMappings>\n</" SEC ">\n" LOC_CLOSE			/* add 19 */
@@ -2220,7 +2265,7 @@ START_TEST(test_explain_says_something)
 	char *doc;
 
 	cands_make(&cs, 1);
-	doc = xasprintf(SEC_ONE("alice"), cs.b64[0]);
+	doc = unit_asprintf(SEC_ONE("alice"), cs.b64[0]);
 	mf = parse_ok(doc, &cs.p);
 	mapfile_explain(mf, "svc", 0, NULL, count_lines, &n);
 	ck_assert_uint_gt(n, 0);
@@ -2240,7 +2285,7 @@ START_TEST(test_multiple_candidates)
 
 	cands_make(&cs, 3);
 	cs.p.ncand = 2;   /* the third certificate is in the file but not a candidate */
-	doc = xasprintf("<" SEC " enabled=\"true\">\n<oneToOneMappings>\n"
+	doc = unit_asprintf("<" SEC " enabled=\"true\">\n<oneToOneMappings>\n"
 			"<add userName=\"carol\" certificate=\"%s\" />\n"
 			"<add userName=\"bob\" certificate=\"%s\" />\n"
 			"<add userName=\"alice\" certificate=\"%s\" />\n"
@@ -2277,7 +2322,7 @@ static char *write_mapfile(const char *name, unsigned mode, char *path, size_t p
 	char *doc;
 
 	cands_make(cs, 1);
-	doc = xasprintf(SEC_ONE("alice"), cs->b64[0]);
+	doc = unit_asprintf(SEC_ONE("alice"), cs->b64[0]);
 	unit_write_file(name, doc, strlen(doc), mode, path, pathlen);
 	return doc;
 }
@@ -2513,7 +2558,7 @@ START_TEST(test_threads_parse_concurrently)
 	char *doc;
 
 	cands_make(&cs, 2);
-	doc = xasprintf("<configuration>\n" AUTH_OPEN SEC_ONE("alice") AUTH_CLOSE
+	doc = unit_asprintf("<configuration>\n" AUTH_OPEN SEC_ONE("alice") AUTH_CLOSE
 			LOC_OPEN("svc") SEC_ONE("bob") LOC_CLOSE "</configuration>\n",
 			cs.b64[0], cs.b64[1]);
 	for (int i = 0; i < 8; i++) {
@@ -2697,6 +2742,7 @@ Suite *unit_suite(void)
 	tcase_add_test(mat, test_match_whitespace_variant_inherited_invalid);
 	tcase_add_test(mat, test_duplicate_same_level_iis_wording);
 	tcase_add_test(mat, test_duplicate_inherited_invalid);
+	tcase_add_test(mat, test_duplicate_confirmed_by_values);
 	tcase_add_test(mat, test_duplicate_after_clear_valid);
 	tcase_add_test(mat, test_nothing_maps_section_enabled_absent);
 	tcase_add_test(mat, test_nothing_maps_section_disabled);

@@ -17,4 +17,7 @@ const char *unit_tmpdir(void);
 void unit_write_file(const char *name, const void *data, size_t len, unsigned mode,
 		     char *path, size_t pathlen);
 
+/* A formatted string, malloc'd; the test fails when memory runs out. */
+char *unit_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif
