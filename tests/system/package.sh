@@ -144,6 +144,26 @@ sys_pamd cmtest-package <<EOF
 auth required pam_certmap.so
 EOF
 
+# the default mapping file, written by the administrator, and the index certmap derives
+# from it: the purge takes the index and leaves the file
+DEFMAP=/etc/security/certmap.xml
+for f in "$DEFMAP" "$DEFMAP.cdb" "$DEFMAP.lock"; do
+	sys_save "$f"
+done
+HAD_MAP=no
+[ -e "$DEFMAP" ] && HAD_MAP=yes
+if [ "$HAD_MAP" = no ]; then
+	cat > "$DEFMAP" <<'EOF'
+<configuration><system.webServer><security><authentication>
+<iisClientCertificateMappingAuthentication enabled="true" oneToOneCertificateMappingsEnabled="true"/>
+</authentication></security></system.webServer></configuration>
+EOF
+	chmod 0644 "$DEFMAP"
+	run certmap index
+	t "the installed certmap indexes the default mapping file" \
+		'rc_is 0 && [ -f "$DEFMAP.cdb" ]'
+fi
+
 apt-get purge -y -q "$PKG" > "$D/apt.out" 2>&1
 rc=$?
 t_eq "apt-get purge $PKG" "0" "$rc" "$(tail -n 20 "$D/apt.out")"
@@ -158,6 +178,17 @@ t_lacks "the removal gives no dpkg warning" "dpkg: warning" "$D/apt.out"
 rm -f /etc/pam.d/cmtest-package
 [ "$ENABLED" = yes ] ||
 	tap_diag "the profile was not enabled: the purge had no stack to clean"
+
+if [ "$HAD_MAP" = no ]; then
+	t "the purge removes the look-up index of the default mapping file" '[ ! -e "$DEFMAP.cdb" ]'
+	t "... and keeps the mapping file the administrator wrote" '[ -f "$DEFMAP" ]'
+	rm -f "$DEFMAP" "$DEFMAP.lock"
+else
+	tap_skip "the purge removes the look-up index of the default mapping file" \
+		"$DEFMAP is this machine's own file: the test does not index it"
+	tap_skip "... and keeps the mapping file the administrator wrote" \
+		"$DEFMAP is this machine's own file"
+fi
 
 pkg_state > "$D/pkg.after"
 t_eq "after the purge nothing of the package is left and the stacks are as they were" "" \
