@@ -387,23 +387,8 @@ EOF
 
 # ---------------------------------------------------------------- mapping files
 
-# map_simple PATH [SECTION ATTRIBUTES] < ADD LINES: a bare, enabled section in a root-owned
-# 0644 file (readable by sshd's AuthorizedKeysCommandUser and Apache's CGI user).
-map_simple() {
-	{
-		echo '<?xml version="1.0" encoding="UTF-8"?>'
-		printf '<iisClientCertificateMappingAuthentication enabled="true" %s>\n' "${2:-}"
-		echo '<oneToOneMappings>'
-		cat
-		echo '</oneToOneMappings>'
-		echo '</iisClientCertificateMappingAuthentication>'
-	} > "$1" && chown 0:0 "$1" && chmod 0644 "$1" || bail "cannot write $1"
-}
-
-# xml_add CERTFILE USERNAME [MORE ATTRIBUTES]: one <add> line for the certificate.
-xml_add() {
-	printf '<add certificate="%s" userName="%s" %s/>\n' "$(pki_b64 "$1")" "$2" "${3:-}"
-}
+# shellcheck disable=SC1091 # found through $top_srcdir
+. "$top_srcdir/tests/mapxml.sh"
 
 # sys_end: undo everything now, check that nothing was left, print the plan and the time.
 sys_end() {
