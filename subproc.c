@@ -186,6 +186,13 @@ static int kill_late(struct spawned *sp, int grace_ms)
 	return kill(sp->pid, SIGKILL) == 0;
 }
 
+void spawn_hangup(struct spawned *sp)
+{
+	if (sp->fd >= 0)
+		close(sp->fd);
+	sp->fd = -1;
+}
+
 enum spawn_end spawn_reap(struct spawned *sp, int grace_ms, int *code)
 {
 	enum spawn_end end = SPAWN_GONE;
@@ -193,9 +200,7 @@ enum spawn_end spawn_reap(struct spawned *sp, int grace_ms, int *code)
 	int killed = 0, r;
 
 	*code = 0;
-	if (sp->fd >= 0)
-		close(sp->fd);
-	sp->fd = -1;
+	spawn_hangup(sp);
 	if (sp->pidfd < 0 && sp->pid <= 0)
 		goto out;
 	killed = kill_late(sp, grace_ms);

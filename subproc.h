@@ -32,6 +32,10 @@ enum spawn_end {
 int spawn_start(struct spawned *sp, const char *path, const char *name, char *const *envp,
 		int flags, char *err, size_t errlen);
 
+/* Close our end of the socket: the helper reads EOF and exits.  spawn_reap
+ * still reaps it. */
+void spawn_hangup(struct spawned *sp);
+
 /* Close our end of the socket, give the helper up to GRACE_MS to exit (0: no
  * grace), kill it if it has not, and reap it.  Returns how it ended; *CODE as
  * described above.  Safe to call twice and on a struct that never started. */

@@ -267,13 +267,16 @@ int token_prove(struct token_session *ts, size_t idx, const char *pin, int pinpa
 	rc = token_send(ts, TOK_SIGN, &b);
 	if (rc == PAM_SUCCESS)
 		rc = token_recv(ts, &type, &b, ts->timeout_ms + (pinpad ? TOKEN_PINPAD_MS : 0));
-	if (rc != PAM_SUCCESS)
+	if (rc != PAM_SUCCESS) {
 		snprintf(why, whylen, "token helper failed");
-	else if (type == TOK_SIGNED)
+	} else if (type == TOK_SIGNED) {
+		/* Nothing more is asked of the helper after a signature: it
+		 * finalizes and exits while the module checks the signature. */
+		spawn_hangup(&ts->sp);
 		rc = sign_answer(ts, &b, mapped, chal, why, whylen);
-	else if (type == TOK_ERROR)
+	} else if (type == TOK_ERROR) {
 		rc = sign_error(ts, &b, ts->certs[idx].label, why, whylen);
-	else {
+	} else {
 		snprintf(why, whylen, "unexpected answer from the token helper");
 		rc = PAM_AUTH_ERR;
 	}
