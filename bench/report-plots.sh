@@ -108,7 +108,8 @@ set ylabel "ms"
 set logscale xy
 set xrange [0.5:200000]
 set grid
-set key top left
+# between the lines: they are flat, and a key at the top would cover them
+set key center right
 plot $plots
 EOF
 }
