@@ -1624,6 +1624,26 @@ static void padded_cert(unsigned char **der, size_t *len, char **b64)
 	ck_abort_msg("no certificate with padding");
 }
 
+/* Replace candidate I with a certificate whose base64 has a '+' or a '/'
+ * (a random small EC certificate lacks both about once in a few hundred). */
+static void url_digits_cert(struct cands *cs, size_t i)
+{
+	for (int tries = 0; tries < 50; tries++) {
+		X509 *x;
+
+		if (strpbrk(cs->b64[i], "+/") != NULL)
+			return;
+		free(cs->der[i]);
+		free(cs->b64[i]);
+		x = testcert_valid("alice cert");
+		cs->der[i] = testcert_der(x, &cs->len[i]);
+		cs->b64[i] = testcert_b64(x);
+		cs->cder[i] = cs->der[i];
+		X509_free(x);
+	}
+	ck_abort_msg("no certificate with '+' or '/' in its base64");
+}
+
 static const char b64_digits[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -1645,6 +1665,7 @@ START_TEST(test_match_dead_entries_never_match)
 	size_t n;
 
 	cands_make(&cs, 2);
+	url_digits_cert(&cs, 0);
 	/* Candidate 1 is a certificate with padding, for the unused bits. */
 	free(cs.der[1]);
 	free(cs.b64[1]);
