@@ -459,11 +459,12 @@ START_TEST(test_env_plus_stays_plus)
 	ck_assert_ptr_nonnull(strchr(b64, '+'));
 	esc = malloc(strlen(b64) * 3 + 1);
 	ck_assert_ptr_nonnull(esc);
-	/* The first character is escaped too, so there is always an escape. */
-	o = esc + sprintf(esc, "%%%02X", (unsigned char)b64[0]);
+	/* The first character is escaped too, so there is always an escape;
+	 * each character takes at most three bytes. */
+	o = esc + snprintf(esc, 4, "%%%02X", (unsigned char)b64[0]);
 	for (p = b64 + 1; *p != '\0'; p++)
-		o += *p == '/' ? sprintf(o, "%%2F") : *p == '=' ? sprintf(o, "%%3D") :
-			sprintf(o, "%c", *p);
+		o += *p == '/' ? snprintf(o, 4, "%%2F") : *p == '=' ? snprintf(o, 4, "%%3D") :
+			snprintf(o, 4, "%c", *p);
 	ck_assert_ptr_nonnull(strchr(esc, '+'));
 	expect_env_ok(esc, x);
 	free(esc);
@@ -476,18 +477,16 @@ START_TEST(test_env_bad_percent)
 {
 	X509 *x = testcert_valid("alice");
 	char *b64 = testcert_b64(x);
-	char *bad = malloc(strlen(b64) + 8);
+	char *bad[4];
 
-	ck_assert_ptr_nonnull(bad);
-	sprintf(bad, "%s%%3", b64);
-	expect_env_bad(bad, "bad percent escape");
-	sprintf(bad, "%%zz%s", b64);
-	expect_env_bad(bad, "bad percent escape");
-	sprintf(bad, "%s%%", b64);
-	expect_env_bad(bad, "bad percent escape");
-	sprintf(bad, "%s%%00", b64);
-	expect_env_bad(bad, "bad percent escape");
-	free(bad);
+	bad[0] = unit_asprintf("%s%%3", b64);
+	bad[1] = unit_asprintf("%%zz%s", b64);
+	bad[2] = unit_asprintf("%s%%", b64);
+	bad[3] = unit_asprintf("%s%%00", b64);
+	for (size_t i = 0; i < 4; i++) {
+		expect_env_bad(bad[i], "bad percent escape");
+		free(bad[i]);
+	}
 	free(b64);
 	X509_free(x);
 }

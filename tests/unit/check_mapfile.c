@@ -46,19 +46,24 @@ struct cands {
 	struct mapfile_params p;
 };
 
+static const char *const cand_cn[3] = { "alice cert", "bob cert", "carol cert" };
+
+/* Candidate I: a new certificate (what it held before is the caller's to free). */
+static void cand_fill(struct cands *cs, size_t i)
+{
+	X509 *x = testcert_valid(cand_cn[i]);
+
+	cs->der[i] = testcert_der(x, &cs->len[i]);
+	cs->b64[i] = testcert_b64(x);
+	cs->cder[i] = cs->der[i];
+	X509_free(x);
+}
+
 static void cands_make(struct cands *cs, size_t n)
 {
-	static const char *const cn[3] = { "alice cert", "bob cert", "carol cert" };
-
 	memset(cs, 0, sizeof(*cs));
-	for (size_t i = 0; i < n; i++) {
-		X509 *x = testcert_valid(cn[i]);
-
-		cs->der[i] = testcert_der(x, &cs->len[i]);
-		cs->b64[i] = testcert_b64(x);
-		cs->cder[i] = cs->der[i];
-		X509_free(x);
-	}
+	for (size_t i = 0; i < n; i++)
+		cand_fill(cs, i);
 	cs->p.cand_der = cs->cder;
 	cs->p.cand_len = cs->len;
 	cs->p.ncand = n;
@@ -1629,17 +1634,11 @@ static void padded_cert(unsigned char **der, size_t *len, char **b64)
 static void url_digits_cert(struct cands *cs, size_t i)
 {
 	for (int tries = 0; tries < 50; tries++) {
-		X509 *x;
-
 		if (strpbrk(cs->b64[i], "+/") != NULL)
 			return;
 		free(cs->der[i]);
 		free(cs->b64[i]);
-		x = testcert_valid("alice cert");
-		cs->der[i] = testcert_der(x, &cs->len[i]);
-		cs->b64[i] = testcert_b64(x);
-		cs->cder[i] = cs->der[i];
-		X509_free(x);
+		cand_fill(cs, i);
 	}
 	ck_abort_msg("no certificate with '+' or '/' in its base64");
 }
